@@ -1,0 +1,3 @@
+from semgym.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,305 @@
+"""Scenario sampler for the MIMO interference channel (interference paper §II, §IV).
+
+L links on a :class:`~semgym.channels.deployment.LineDeployment`; every
+(transmitter j, receiver l) pair gets a flat-fading matrix
+
+    H̄[j, l] = √g_jl · (√(K/(K+1)) H_LoS[j, l] + √(1/(K+1)) H_NLoS[j, l])   (Rician)
+    H̄[j, l] = √g_jl · H_NLoS[j, l]                                       (Rayleigh)
+
+with ``g_jl`` the log-distance path gain (:mod:`~semgym.channels.pathloss`) and
+``H_NLoS`` i.i.d. CN(0, 1). Over K channel uses the paper's channel is
+``H_{j,l} = I_K ⊗ H̄[j, l]`` (:func:`kron_channel_uses`). Noise power σ² comes from the
+thermal defaults or from ``snr_db`` (see :mod:`~semgym.channels.noise`).
+
+Also the federated paper's downlink channel, :func:`sample_rayleigh_downlink`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from semgym._validation import check_choice, check_finite, check_positive, check_positive_int
+from semgym.channels._common import (
+    Seed,
+    check_complex_dtype,
+    real_dtype,
+    resolve_batch,
+)
+from semgym.channels.deployment import Deployment, LineDeployment
+from semgym.channels.fading import (
+    DEFAULT_RICIAN_K,
+    los_matrices,
+    rayleigh_fading,
+    rician_fading,
+)
+from semgym.channels.noise import (
+    DEFAULT_BANDWIDTH_HZ,
+    DEFAULT_NOISE_FIGURE_DB,
+    DEFAULT_TEMPERATURE_K,
+    noise_power_from_snr,
+    thermal_noise_power,
+)
+from semgym.channels.pathloss import (
+    DEFAULT_CARRIER_HZ,
+    DEFAULT_PATHLOSS_EXPONENT,
+    DEFAULT_REFERENCE_DISTANCE_M,
+    path_gain,
+)
+
+#: Fading models accepted by :class:`InterferenceChannelConfig`.
+FADING_MODELS = ("rician", "rayleigh")
+
+
+@dataclass(frozen=True)
+class InterferenceChannelConfig:
+    """Channel scenario of the interference game, validated at construction.
+
+    Arguments (defaults: interference paper §IV unless marked *semgym*):
+        n_links: number of tx–rx links L (>= 1). Default 3.
+        n_tx_antennas: N_T per transmitter (>= 1). Default 8.
+        n_rx_antennas: N_R per receiver (>= 1). Default 8.
+        link_distance_m: d₀, tx–rx distance of each link, metres (> 0). Default 30.
+        alpha: MUI scaling factor α, adjacent transmitters α·d₀ apart (> 0). Default 3.
+        carrier_hz: carrier frequency, Hz (> 0). Default 3.5e9.
+        pathloss_exponent: log-distance exponent beyond 1 m (> 0). Default 2.5.
+        reference_distance_m: free-space reference distance, metres (> 0). Default 1.
+        fading: ``"rician"`` or ``"rayleigh"``. Default ``"rician"``.
+        rician_k: Rician K-factor, linear (>= 0). Default 1.5.
+        snr_db: if set (finite, dB), σ² follows the SNR convention
+            ``σ² = mean_l(g_ll)·P_max / 10^(snr_db/10)`` and the thermal fields are
+            ignored. Default ``None`` (thermal noise).
+        bandwidth_hz: receiver bandwidth, Hz (> 0). Default 10e6 (*semgym*).
+        noise_figure_db: receiver noise figure, dB (>= 0). Default 7 (*semgym*).
+        temperature_k: noise temperature, kelvin (> 0). Default 290 (*semgym*).
+        tx_power_w: P_max, transmit power per channel use, watts (> 0). Default 1.
+    """
+
+    n_links: int = 3
+    n_tx_antennas: int = 8
+    n_rx_antennas: int = 8
+    link_distance_m: float = 30.0
+    alpha: float = 3.0
+    carrier_hz: float = DEFAULT_CARRIER_HZ
+    pathloss_exponent: float = DEFAULT_PATHLOSS_EXPONENT
+    reference_distance_m: float = DEFAULT_REFERENCE_DISTANCE_M
+    fading: str = "rician"
+    rician_k: float = DEFAULT_RICIAN_K
+    snr_db: float | None = None
+    bandwidth_hz: float = DEFAULT_BANDWIDTH_HZ
+    noise_figure_db: float = DEFAULT_NOISE_FIGURE_DB
+    temperature_k: float = DEFAULT_TEMPERATURE_K
+    tx_power_w: float = 1.0
+
+    def __post_init__(self) -> None:
+        def put(name: str, value: object) -> None:
+            object.__setattr__(self, name, value)
+
+        for name in ("n_links", "n_tx_antennas", "n_rx_antennas"):
+            put(name, check_positive_int(name, getattr(self, name)))
+        for name in (
+            "link_distance_m",
+            "alpha",
+            "carrier_hz",
+            "pathloss_exponent",
+            "reference_distance_m",
+            "bandwidth_hz",
+            "temperature_k",
+            "tx_power_w",
+        ):
+            put(name, check_positive(name, getattr(self, name)))
+        put(
+            "noise_figure_db",
+            check_positive("noise_figure_db", self.noise_figure_db, allow_zero=True),
+        )
+        put("rician_k", check_positive("rician_k", self.rician_k, allow_zero=True))
+        put("fading", check_choice("fading", self.fading, FADING_MODELS))
+        if self.snr_db is not None:
+            put("snr_db", check_finite("snr_db", self.snr_db))
+
+    def deployment(self) -> LineDeployment:
+        """The line of links this configuration describes."""
+        return LineDeployment(self.n_links, self.link_distance_m, self.alpha)
+
+    def path_gains(self) -> torch.Tensor:
+        """``(L, L)`` float64 linear path gains ``g[j, l]``, tx j → rx l."""
+        return path_gain(
+            self.deployment().distances(),
+            self.carrier_hz,
+            self.pathloss_exponent,
+            self.reference_distance_m,
+        )
+
+    def noise_power_w(self) -> float:
+        """σ² in watts: thermal, or from ``snr_db`` with the mean direct-link gain."""
+        if self.snr_db is None:
+            return thermal_noise_power(self.bandwidth_hz, self.noise_figure_db, self.temperature_k)
+        direct_gain = float(torch.diagonal(self.path_gains()).mean())
+        return noise_power_from_snr(self.snr_db, direct_gain * self.tx_power_w)
+
+
+@dataclass(frozen=True, eq=False)
+class InterferenceChannels:
+    """A batch of sampled interference-channel scenarios.
+
+    Fields:
+        matrices: ``(B, L_tx, L_rx, N_R, N_T)`` complex; ``matrices[b, j, l]`` is H̄ from
+            transmitter j to receiver l for one channel use (the paper's
+            ``H_{j,l} = I_K ⊗ H̄_{j,l}``); direct links are ``j == l``.
+        path_gain: ``(L_tx, L_rx)`` float64, linear large-scale gains ``g[j, l]``
+            (``E|H̄[j, l]_ik|² = g[j, l]``).
+        noise_power: ``(B,)`` real (precision of ``matrices``), σ² in watts.
+        tx_power_w: P_max per channel use, watts.
+        deployment: the geometry the channels were drawn for.
+    """
+
+    matrices: torch.Tensor
+    path_gain: torch.Tensor
+    noise_power: torch.Tensor
+    tx_power_w: float
+    deployment: Deployment | LineDeployment
+
+    @property
+    def batch_size(self) -> int:
+        """B."""
+        return int(self.matrices.shape[0])
+
+    @property
+    def direct(self) -> torch.Tensor:
+        """``(B, L, N_R, N_T)``: the direct channels ``H̄[l, l]`` (needs L_tx == L_rx)."""
+        return torch.diagonal(self.matrices, dim1=1, dim2=2).permute(0, 3, 1, 2)
+
+    def to(self, device: torch.device | str) -> InterferenceChannels:
+        """A copy with every tensor on ``device`` (dtypes kept)."""
+        return InterferenceChannels(
+            matrices=self.matrices.to(device),
+            path_gain=self.path_gain.to(device),
+            noise_power=self.noise_power.to(device),
+            tx_power_w=self.tx_power_w,
+            deployment=self.deployment,
+        )
+
+
+def sample_channels(
+    deployment: Deployment | LineDeployment,
+    n_rx_antennas: int,
+    n_tx_antennas: int,
+    *,
+    carrier_hz: float = DEFAULT_CARRIER_HZ,
+    pathloss_exponent: float = DEFAULT_PATHLOSS_EXPONENT,
+    reference_distance_m: float = DEFAULT_REFERENCE_DISTANCE_M,
+    fading: str = "rician",
+    rician_k: float = DEFAULT_RICIAN_K,
+    batch_size: int | None = None,
+    seed: Seed = None,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype = torch.complex64,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Fading matrices for any deployment: ``(matrices, path_gain)``.
+
+    ``matrices``: ``(B, L_tx, L_rx, N_R, N_T)`` ``dtype`` on ``device``, scaled by
+    ``√path_gain``; ``path_gain``: ``(L_tx, L_rx)`` float64 CPU. ``seed`` as in
+    :func:`~semgym.channels.fading.rayleigh_fading`.
+    """
+    fading = check_choice("fading", fading, FADING_MODELS)
+    check_complex_dtype(dtype)
+    n_r = check_positive_int("n_rx_antennas", n_rx_antennas)
+    n_t = check_positive_int("n_tx_antennas", n_tx_antennas)
+    gain = path_gain(deployment.distances(), carrier_hz, pathloss_exponent, reference_distance_m)
+    b = resolve_batch(seed, batch_size)
+    if fading == "rician":
+        los = los_matrices(deployment, n_r, n_t, carrier_hz)
+        unit = rician_fading(los, rician_k, b, seed, dtype=torch.complex128)
+    else:
+        shape = (deployment.n_tx, deployment.n_rx, n_r, n_t)
+        unit = rayleigh_fading(shape, b, seed, dtype=torch.complex128)
+    matrices = unit * torch.sqrt(gain)[None, :, :, None, None]
+    return matrices.to(dtype=dtype).to(device=device), gain
+
+
+def sample_interference_channels(
+    config: InterferenceChannelConfig,
+    batch_size: int | None = None,
+    seed: Seed = None,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype = torch.complex64,
+) -> InterferenceChannels:
+    """Draw ``B`` interference-channel scenarios for ``config``.
+
+    Arguments:
+        config: the scenario.
+        batch_size: B (default 1; with a seed sequence, ``len(seed)``).
+        seed: ``None`` (fresh entropy), ``int`` (one CPU generator for the batch:
+            same seed and B, same tensors), a sequence of B ints (item b is exactly a
+            single draw with ``seed[b]``, e.g. the paper's seeds
+            ``[27, 42, 100, 123, 144, 200]``), or a CPU ``torch.Generator``.
+        device: where the tensors go (drawn on CPU first, so CPU and CUDA agree).
+        dtype: ``torch.complex64`` or ``torch.complex128``.
+    """
+    if not isinstance(config, InterferenceChannelConfig):
+        raise ValueError(f"config must be an InterferenceChannelConfig, got {type(config)!r}")
+    deployment = config.deployment()
+    matrices, gain = sample_channels(
+        deployment,
+        config.n_rx_antennas,
+        config.n_tx_antennas,
+        carrier_hz=config.carrier_hz,
+        pathloss_exponent=config.pathloss_exponent,
+        reference_distance_m=config.reference_distance_m,
+        fading=config.fading,
+        rician_k=config.rician_k,
+        batch_size=batch_size,
+        seed=seed,
+        device=device,
+        dtype=dtype,
+    )
+    noise = torch.full(
+        (matrices.shape[0],), config.noise_power_w(), dtype=real_dtype(dtype), device=device
+    )
+    return InterferenceChannels(
+        matrices=matrices,
+        path_gain=gain.to(device=device),
+        noise_power=noise,
+        tx_power_w=config.tx_power_w,
+        deployment=deployment,
+    )
+
+
+def kron_channel_uses(channel: torch.Tensor, channel_uses: int) -> torch.Tensor:
+    """``I_K ⊗ H̄``: ``(..., N_R, N_T)`` → ``(..., K·N_R, K·N_T)`` block diagonal.
+
+    Block ``(k, k)`` is ``H̄`` for each of the K channel uses (the paper's
+    ``H_{j,l} = I_K ⊗ H̄_{j,l}``), for the dense path of the solvers.
+    """
+    k = check_positive_int("channel_uses", channel_uses)
+    if channel.ndim < 2:
+        raise ValueError(f"channel must have shape (..., N_R, N_T), got {tuple(channel.shape)}")
+    eye = torch.eye(k, dtype=channel.dtype, device=channel.device)
+    blocks = torch.einsum("kq,...rt->...krqt", eye, channel)
+    *lead, n_r, n_t = channel.shape
+    return blocks.reshape(*lead, k * n_r, k * n_t)
+
+
+def sample_rayleigh_downlink(
+    n_users: int,
+    n_tx: int,
+    n_rx: int,
+    batch_size: int | None = None,
+    seed: Seed = None,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype = torch.complex64,
+) -> torch.Tensor:
+    """The federated paper's downlink: ``(B, L, N_R, N_T)`` i.i.d. CN(0, 1) matrices.
+
+    One access point with ``n_tx`` antennas, ``n_users`` users with ``n_rx`` antennas
+    each; entries have unit variance ``E|h|² = 1`` (the paper's "unitary variance";
+    the public reference code's variance 0.5 is not reproduced). No path loss.
+    ``seed`` as in :func:`sample_interference_channels`.
+    """
+    shape = (
+        check_positive_int("n_users", n_users),
+        check_positive_int("n_rx", n_rx),
+        check_positive_int("n_tx", n_tx),
+    )
+    return rayleigh_fading(shape, batch_size, seed, device=device, dtype=dtype)

@@ -1,0 +1,79 @@
+"""Pure, batched torch functions: every formula of semgym once (SPEC §4).
+
+Every function takes tensors with leading batch dimensions and plain numbers, returns
+tensors and keeps no state; it runs on whatever device its inputs live on.
+"""
+
+from semgym.core.best_response import (
+    BestResponse,
+    block_best_response,
+    dense_best_response,
+)
+from semgym.core.interference import (
+    direct_channels,
+    effective_channel,
+    effective_channel_modes,
+    interference_covariance,
+    mui_power,
+    received_interference,
+)
+from semgym.core.linalg import block_diagonal, diagonal_blocks, kron_identity
+from semgym.core.mse import (
+    alignment_mse,
+    empirical_mse,
+    normalized_mse,
+    structured_mse,
+    wiener_equalizer,
+)
+from semgym.core.packing import complex_dim, complex_to_real, real_to_complex
+from semgym.core.precoder import (
+    project_to_budget,
+    project_to_power_ball,
+    structured_covariance,
+    structured_precoder,
+)
+from semgym.core.simulate import complex_gaussian, transmit
+from semgym.core.statistics import SemanticStatistics, semantic_statistics
+from semgym.core.waterfill import (
+    priced_semantic_waterfill,
+    semantic_utility,
+    semantic_waterfill,
+)
+from semgym.core.whitening import Whitener, fit_whitener, sample_covariance
+
+__all__ = [
+    "BestResponse",
+    "SemanticStatistics",
+    "Whitener",
+    "alignment_mse",
+    "block_best_response",
+    "block_diagonal",
+    "complex_dim",
+    "complex_gaussian",
+    "complex_to_real",
+    "dense_best_response",
+    "diagonal_blocks",
+    "direct_channels",
+    "effective_channel",
+    "effective_channel_modes",
+    "empirical_mse",
+    "fit_whitener",
+    "interference_covariance",
+    "kron_identity",
+    "mui_power",
+    "normalized_mse",
+    "priced_semantic_waterfill",
+    "project_to_budget",
+    "project_to_power_ball",
+    "real_to_complex",
+    "received_interference",
+    "sample_covariance",
+    "semantic_statistics",
+    "semantic_utility",
+    "semantic_waterfill",
+    "structured_covariance",
+    "structured_mse",
+    "structured_precoder",
+    "transmit",
+    "wiener_equalizer",
+]

@@ -1,0 +1,46 @@
+"""Structured pre-equalizer (interference paper (10), (11)) and power projections."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def structured_precoder(modes: Tensor, powers: Tensor, directions: Tensor) -> Tensor:
+    """F = V diag(√p) Q̃ᴴ, (..., B, d_x), from V (..., B, M), p (..., M) in W, Q̃ (..., d_x, M)."""
+    root = powers.clamp_min(0.0).sqrt().to(modes.dtype)
+    return (modes * root.unsqueeze(-2)) @ directions.mH
+
+
+def structured_covariance(modes: Tensor, powers: Tensor) -> Tensor:
+    """F Fᴴ = V diag(p) Vᴴ of the structured precoder (Q̃ᴴ Q̃ = I), (..., B, B)."""
+    return (modes * powers.to(modes.dtype).unsqueeze(-2)) @ modes.mH
+
+
+def project_to_budget(powers: Tensor, budget: Tensor | float) -> Tensor:
+    """Euclidean projection of (..., M) onto {p ≥ 0, Σ p ≤ budget} (W).
+
+    Negative entries go to zero; an over-budget vector is projected onto the simplex
+    Σ p = budget (sort-based, exact).
+    """
+    budget = torch.as_tensor(budget, dtype=powers.dtype, device=powers.device).expand(
+        powers.shape[:-1]
+    )
+    clipped = powers.clamp_min(0.0)
+    over = clipped.sum(-1) > budget
+    ordered = powers.sort(-1, descending=True).values
+    cumulative = ordered.cumsum(-1) - budget.unsqueeze(-1)
+    index = torch.arange(1, powers.shape[-1] + 1, device=powers.device, dtype=powers.dtype)
+    valid = ordered - cumulative / index > 0
+    count = valid.sum(-1, keepdim=True).clamp_min(1)
+    threshold = cumulative.gather(-1, count - 1) / count.to(powers.dtype)
+    simplex = (powers - threshold).clamp_min(0.0)
+    return torch.where(over.unsqueeze(-1), simplex, clipped)
+
+
+def project_to_power_ball(precoder: Tensor, budget: Tensor | float) -> Tensor:
+    """Projection of F (..., B, d) onto {tr(F Fᴴ) ≤ budget}: rescale when outside (ADMM Z step)."""
+    budget = torch.as_tensor(budget, dtype=precoder.real.dtype, device=precoder.device)
+    energy = precoder.abs().square().sum((-2, -1))
+    scale = torch.where(energy > budget, (budget / energy.clamp_min(1e-300)).sqrt(), 1.0)
+    return precoder * scale[..., None, None].to(precoder.dtype)

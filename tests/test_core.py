@@ -1,0 +1,425 @@
+"""The exact math of semgym.core against brute force and generic solvers."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+from helpers import CDTYPE, crandn, random_hpd, random_pair
+from scipy.optimize import minimize
+
+from semgym import core
+
+
+# --- packing and whitening -------------------------------------------------------------------
+@pytest.mark.parametrize("d", [1, 6, 7])
+def test_packing_round_trip_and_layout(d: int, gen: torch.Generator) -> None:
+    s = torch.randn(5, d, dtype=torch.float64, generator=gen)
+    x = core.real_to_complex(s)
+    assert x.shape == (5, (d + 1) // 2)
+    assert torch.equal(x.real[:, 0], s[:, 0])  # first half is the real part
+    if d > 1:
+        assert torch.equal(x.imag[:, 0], s[:, (d + 1) // 2])
+    assert torch.equal(core.complex_to_real(x, d), s)
+    with pytest.raises(ValueError, match="real_dim"):
+        core.complex_to_real(x, d + 2)
+
+
+def test_whitener_gives_identity_covariance_and_inverts(gen: torch.Generator) -> None:
+    raw = crandn(400, 6, gen=gen) @ crandn(6, 6, gen=gen) + 3.0
+    w = core.fit_whitener(raw, jitter=0.0)
+    z = w.apply(raw)
+    assert torch.allclose(z.mean(0), torch.zeros(6, dtype=CDTYPE), atol=1e-12)
+    assert torch.allclose(core.sample_covariance(z), torch.eye(6, dtype=CDTYPE), atol=1e-10)
+    assert torch.allclose(w.invert(z), raw, atol=1e-10)
+
+
+def test_whitener_rank_deficient_stays_finite(gen: torch.Generator) -> None:
+    raw = torch.cat([crandn(50, 3, gen=gen), torch.zeros(50, 2, dtype=CDTYPE)], -1)
+    z = core.fit_whitener(raw).apply(raw)
+    assert torch.isfinite(torch.view_as_real(z)).all()
+    with pytest.raises(ValueError, match="NaN"):
+        core.fit_whitener(torch.full((4, 2), float("nan")))
+
+
+# --- closed-form MSE --------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(10))
+def test_closed_form_mse_equals_empirical(seed: int) -> None:
+    gen = torch.Generator().manual_seed(seed)
+    n, dx, dy, b, a = 300, 12, 9, 6, 5
+    x, y = random_pair(n, dx, dy, gen=gen)
+    stats = core.semantic_statistics(x, y)
+    precoder = crandn(b, dx, gen=gen) * 0.7
+    direct = crandn(a, b, gen=gen)
+    noise_cov = random_hpd(size=a, gen=gen)
+    g = core.wiener_equalizer(stats.cross_covariance, precoder, direct, noise_cov)
+    empirical = core.empirical_mse(x, y, g, direct, precoder, noise_cov)
+    effective = core.effective_channel(direct, noise_cov)
+    closed = core.alignment_mse(precoder, effective, stats)
+    assert closed.item() == pytest.approx(empirical.item(), rel=1e-9)
+    # the paper's own (I + Fᴴ R_H F)⁻¹ form, with d_x × d_x matrices, agrees too
+    eye = torch.eye(dx, dtype=CDTYPE)
+    ppH = stats.cross_covariance.mH @ stats.cross_covariance
+    paper = (
+        stats.target_energy
+        - stats.aligned_energy
+        + torch.linalg.solve(eye + precoder.mH @ effective @ precoder, ppH).diagonal().sum().real
+    )
+    assert closed.item() == pytest.approx(paper.item(), rel=1e-9)
+    # the Wiener receiver is optimal: perturbing it raises the empirical MSE
+    worse = core.empirical_mse(
+        x, y, g + 0.01 * crandn(*g.shape, gen=gen), direct, precoder, noise_cov
+    )
+    assert worse > empirical
+
+
+def test_structured_precoder_mse_equals_waterfilling_form(gen: torch.Generator) -> None:
+    n, dx, dy, k, nt, nr = 500, 16, 12, 2, 4, 4
+    m = k * nt
+    x, y = random_pair(n, dx, dy, gen=gen)
+    stats = core.semantic_statistics(x, y)
+    direct = core.kron_identity(crandn(nr, nt, gen=gen), k)
+    noise_cov = random_hpd(size=k * nr, gen=gen)
+    effective = core.effective_channel(direct, noise_cov)
+    gains, modes = core.effective_channel_modes(effective)
+    weights = stats.semantic_weights(m)
+    powers = core.semantic_waterfill(weights, gains, k * 1.0)
+    f = core.structured_precoder(modes, powers, stats.semantic_directions(m))
+    general = core.alignment_mse(f, effective, stats)
+    wf_form = stats.target_energy - core.semantic_utility(weights, gains, powers)
+    structured = core.structured_mse(effective, modes, powers, weights, stats.target_energy)
+    assert general.item() == pytest.approx(wf_form.item(), rel=1e-10)
+    assert structured.item() == pytest.approx(wf_form.item(), rel=1e-10)
+    assert torch.allclose(f @ f.mH, core.structured_covariance(modes, powers), atol=1e-12)
+    assert (f.abs().square().sum() - k).abs() < 1e-9  # the budget is met with equality
+    # a stale V (not diagonalizing R_H) is still exact in structured_mse
+    other = core.effective_channel(direct, random_hpd(size=k * nr, gen=gen))
+    assert core.structured_mse(other, modes, powers, weights, stats.target_energy).item() == (
+        pytest.approx(core.alignment_mse(f, other, stats).item(), rel=1e-10)
+    )
+
+
+def test_semantic_weights_zero_past_rank(gen: torch.Generator) -> None:
+    x, y = random_pair(200, 10, 3, gen=gen)
+    stats = core.semantic_statistics(x, y)
+    w = stats.semantic_weights(8)
+    assert w.shape == (8,) and bool((w[3:] == 0).all()) and bool((w[:3] > 0).all())
+    assert stats.semantic_directions(8).shape == (10, 8)
+    with pytest.raises(ValueError, match="K·N_T"):
+        stats.semantic_weights(11)
+
+
+# --- water-filling against a generic solver ---------------------------------------------------
+def _scipy_waterfill(w, lam, budget, costs=None, cap=None) -> float:
+    """Generic constrained maximization (SLSQP), scaled so p = budget · u."""
+    w, lam = np.asarray(w, float), np.asarray(lam, float)
+    g = lam * budget
+    scale = max((w * g / (1 + g)).max(), 1e-300)  # objective of order one
+
+    def neg(u):
+        s = g * u
+        return -(w * s / (1 + s)).sum() / scale
+
+    def jac(u):
+        return -(w * g / (1 + g * u) ** 2) / scale
+
+    cons = [{"type": "ineq", "fun": lambda u: 1.0 - u.sum(), "jac": lambda u: -np.ones_like(u)}]
+    bounds = [(0, None)] * len(w)
+    cb = None if costs is None else np.asarray(costs, float) * budget
+    if costs is not None and cap == 0:  # I_max = 0: modes that reach a primary are switched off
+        bounds = [(0, 0) if c > 0 else (0, None) for c in costs]
+    elif costs is not None:
+        cap_scale = max(cap, 1e-300) if cap > 0 else 1.0
+        cons.append(
+            {
+                "type": "ineq",
+                "fun": lambda u: (cap - cb @ u) / cap_scale,
+                "jac": lambda u: -cb / cap_scale,
+            }
+        )
+    best = -np.inf
+    for start in (np.full(len(w), 1.0 / len(w)) * 0.5, np.eye(len(w))[np.argmax(w * g)] * 0.5):
+        start = np.where([b[1] == 0 for b in bounds], 0.0, start)
+        for _ in range(5):  # restart SLSQP from its own answer: it often stops early
+            res = minimize(
+                neg,
+                start,
+                jac=jac,
+                bounds=bounds,
+                constraints=cons,
+                method="SLSQP",
+                options={"ftol": 1e-16, "maxiter": 2000},
+            )
+            u = np.clip(res.x, 0, None)
+            if u.sum() > 1:
+                u = u / u.sum()
+            if cb is not None and cb @ u > cap:  # SLSQP's constraint tolerance: make feasible
+                u = np.where(cb > 0, 0.0, u) if cap == 0 else u * cap / (cb @ u)
+            value = -neg(u) * scale
+            if value <= best * (1 + 1e-15):
+                break
+            best, start = value, u
+    return best
+
+
+def _scipy_waterfill_snr(w, lam, budget, costs=None, cap=None) -> float:
+    """The same problem in per-mode SNR t = λ p (objective Σ w t/(1+t)): SLSQP fails on other
+    instances in this parametrization, so the reference is the better of the two."""
+    w, lam = np.asarray(w, float), np.asarray(lam, float)
+    scale = max(w.max(), 1e-300)
+    per_t = 1.0 / (lam * budget)  # budget constraint per_t · t <= 1
+    cons = [{"type": "ineq", "fun": lambda t: 1 - per_t @ t, "jac": lambda t: -per_t}]
+    bounds = [(0, None)] * len(w)
+    priced = None
+    if costs is not None and cap == 0:
+        bounds = [(0, 0) if c > 0 else (0, None) for c in costs]
+    elif costs is not None:
+        priced = np.asarray(costs, float) / (lam * cap)
+        cons.append({"type": "ineq", "fun": lambda t: 1 - priced @ t, "jac": lambda t: -priced})
+
+    def neg(t):
+        return -(w * t / (1 + t)).sum() / scale
+
+    best = -np.inf
+    for start in (np.zeros(len(w)), np.full(len(w), 1e-3)):
+        for _ in range(5):
+            res = minimize(
+                neg,
+                start,
+                jac=lambda t: -(w / (1 + t) ** 2) / scale,
+                bounds=bounds,
+                constraints=cons,
+                method="SLSQP",
+                options={"ftol": 1e-16, "maxiter": 3000},
+            )
+            t = np.clip(res.x, 0, None)
+            violation = max(per_t @ t, 1.0 if priced is None else priced @ t)
+            t = t / max(violation, 1.0)
+            if costs is not None and cap == 0:
+                t = np.where(np.asarray(costs) > 0, 0.0, t)
+            value = -neg(t) * scale
+            if value <= best * (1 + 1e-15):
+                break
+            best, start = value, t
+    return best
+
+
+def _random_instances(count: int, seed: int):
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+        m = int(rng.integers(1, 12))
+        w = rng.exponential(1.0, m) * 10.0 ** rng.uniform(-2, 2)
+        w[rng.random(m) < 0.25] = 0.0  # zero-weight modes (past rank(P))
+        lam = rng.exponential(1.0, m) * 10.0 ** rng.uniform(-3, 3, m)
+        budget = [1e-6, 1e-2, 1.0, 10.0, 1e4][i % 5]
+        yield w, lam, budget
+
+
+def test_waterfill_matches_generic_solver_on_200_instances() -> None:
+    checked = 0
+    for w, lam, budget in _random_instances(200, seed=7):
+        p = core.semantic_waterfill(torch.tensor(w), torch.tensor(lam), budget)
+        assert bool((p >= 0).all())
+        ours = core.semantic_utility(torch.tensor(w), torch.tensor(lam), p).item()
+        reference = max(_scipy_waterfill(w, lam, budget), _scipy_waterfill_snr(w, lam, budget))
+        if (w * lam).max() > 0:
+            assert p.sum().item() == pytest.approx(budget, rel=1e-9)  # budget met with equality
+        assert bool((p[torch.tensor(w) == 0] == 0).all())
+        assert ours >= reference * (1 - 1e-7)  # never worse (round-off at tiny budgets aside)
+        assert ours == pytest.approx(reference, rel=1e-6, abs=1e-300)
+        checked += 1
+    assert checked == 200
+
+
+def test_priced_waterfill_matches_generic_solver_on_200_instances() -> None:
+    rng = np.random.default_rng(11)
+    binding = 0
+    for w, lam, budget in _random_instances(200, seed=3):
+        costs = rng.exponential(1.0, len(w)) * 10.0 ** rng.uniform(-2, 2)
+        costs[rng.random(len(w)) < 0.2] = 0.0
+        plain = core.semantic_waterfill(torch.tensor(w), torch.tensor(lam), budget)
+        cap = float(costs @ plain.numpy()) * rng.choice([0.0, 0.1, 0.5, 2.0])
+        p = core.priced_semantic_waterfill(
+            torch.tensor(w), torch.tensor(lam), budget, torch.tensor(costs), cap
+        )
+        assert bool((p >= 0).all()) and p.sum().item() <= budget * (1 + 1e-9)
+        assert float(costs @ p.numpy()) <= cap * (1 + 1e-9) + 1e-12
+        ours = core.semantic_utility(torch.tensor(w), torch.tensor(lam), p).item()
+        reference = max(
+            _scipy_waterfill(w, lam, budget, costs, cap),
+            _scipy_waterfill_snr(w, lam, budget, costs, cap),
+        )
+        binding += float(costs @ plain.numpy()) > cap
+        assert ours >= reference * (1 - 1e-7)
+        assert ours == pytest.approx(reference, rel=1e-6, abs=1e-12 * max(w.max(), 1e-300))
+    assert binding > 50  # the cap really was active on many instances
+
+
+def test_priced_waterfill_without_binding_cap_is_plain(gen: torch.Generator) -> None:
+    w, lam = (
+        torch.rand(5, 6, generator=gen, dtype=torch.float64),
+        torch.rand(5, 6, generator=gen, dtype=torch.float64),
+    )
+    costs = torch.rand(5, 6, generator=gen, dtype=torch.float64)
+    plain = core.semantic_waterfill(w, lam, 2.0)
+    priced = core.priced_semantic_waterfill(w, lam, 2.0, costs, 1e9)
+    assert torch.equal(plain, priced)
+
+
+@pytest.mark.parametrize("m", [2, 3, 4, 5])
+def test_descending_pairing_beats_every_permutation(m: int) -> None:
+    rng = np.random.default_rng(m)
+    for _ in range(10):
+        sigma2 = np.sort(rng.exponential(1.0, m))[::-1].copy()
+        lam = np.sort(rng.exponential(1.0, m) * 10.0 ** rng.uniform(-1, 1, m))[::-1].copy()
+        budget = float(10.0 ** rng.uniform(-1, 1))
+
+        def value(weights: np.ndarray, lam=lam, budget=budget) -> float:
+            wt, lt = torch.tensor(weights), torch.tensor(lam)
+            return core.semantic_utility(wt, lt, core.semantic_waterfill(wt, lt, budget)).item()
+
+        paired = value(sigma2)
+        for perm in itertools.permutations(range(m)):
+            assert value(sigma2[list(perm)]) <= paired * (1 + 1e-12)
+
+
+def test_waterfill_bad_input() -> None:
+    with pytest.raises(ValueError, match="weights"):
+        core.semantic_waterfill(torch.tensor([1.0, -1.0]), torch.ones(2), 1.0)
+    with pytest.raises(ValueError, match="budget"):
+        core.semantic_waterfill(torch.ones(2), torch.ones(2), float("nan"))
+    with pytest.raises(ValueError, match="differ"):
+        core.semantic_waterfill(torch.ones(2), torch.ones(3), 1.0)
+    with pytest.raises(ValueError, match="cap"):
+        core.priced_semantic_waterfill(torch.ones(2), torch.ones(2), 1.0, torch.ones(2), -1.0)
+
+
+# --- projections ------------------------------------------------------------------------------
+def test_project_to_budget_is_the_euclidean_projection() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        v = rng.normal(0, 2, 6)
+        budget = float(rng.uniform(0.1, 5))
+        ours = core.project_to_budget(torch.tensor(v), budget).numpy()
+        res = minimize(
+            lambda p, v=v: ((p - v) ** 2).sum(),
+            np.zeros(6),
+            jac=lambda p, v=v: 2 * (p - v),
+            bounds=[(0, None)] * 6,
+            method="SLSQP",
+            options={"ftol": 1e-14},
+            constraints=[{"type": "ineq", "fun": lambda p, b=budget: b - p.sum()}],
+        )
+        assert np.allclose(ours, res.x, atol=1e-6)
+        assert ours.min() >= 0 and ours.sum() <= budget + 1e-12
+
+
+def test_project_to_power_ball(gen: torch.Generator) -> None:
+    f = crandn(3, 4, 5, gen=gen)
+    z = core.project_to_power_ball(f, 2.0)
+    energy = z.abs().square().sum((-2, -1))
+    assert torch.allclose(energy, torch.full((3,), 2.0, dtype=torch.float64))
+    small = f * 1e-3
+    assert torch.equal(core.project_to_power_ball(small, 2.0), small)
+
+
+# --- dense vs block best response -------------------------------------------------------------
+def _game_instance(gen: torch.Generator, batch: tuple[int, ...] = ()):
+    n_links, n_uses, n_ant = 3, 4, 3
+    hbar = crandn(*batch, n_links, n_links, n_ant, n_ant, gen=gen)
+    blocks = random_hpd(*batch, n_links, n_uses, size=n_ant, gen=gen) * 0.1
+    weights = torch.rand(*batch, n_links, n_uses * n_ant, generator=gen, dtype=torch.float64)
+    weights = weights.sort(-1, descending=True).values
+    return hbar, blocks, weights, n_uses
+
+
+def test_block_best_response_equals_dense(gen: torch.Generator) -> None:
+    hbar, blocks, weights, k = _game_instance(gen, batch=(2,))
+    dense_h = core.kron_identity(hbar, k)
+    dense_cov = core.block_diagonal(blocks)
+    dense = core.dense_best_response(dense_h, dense_cov, 0.05, weights, float(k))
+    block = core.block_best_response(hbar, blocks, 0.05, weights, float(k))
+    assert torch.allclose(dense.gains, block.gains, rtol=1e-10, atol=1e-12)
+    assert torch.allclose(dense.powers, block.powers, rtol=1e-9, atol=1e-12)
+    assert torch.allclose(core.block_diagonal(block.tx_covariance), dense.tx_covariance, atol=1e-10)
+    # the block modes diagonalize the dense effective channel with the same gains
+    noise = core.interference_covariance(dense_h, dense_cov, 0.05)
+    effective = core.effective_channel(core.direct_channels(dense_h), noise)
+    target = torch.ones(weights.shape[:-1], dtype=torch.float64) * 10
+    for res in (dense, block):
+        mse = core.structured_mse(effective, res.modes, res.powers, weights, target)
+        wf = target - core.semantic_utility(weights, res.gains, res.powers)
+        assert torch.allclose(mse, wf, rtol=1e-10)
+
+
+# --- batching: a batch of 7 equals one by one -------------------------------------------------
+def test_core_functions_batch_equals_one_by_one(gen: torch.Generator) -> None:
+    b = 7
+    n, dx, dy = 60, 6, 5
+    pairs = [random_pair(n, dx, dy, gen=gen) for _ in range(b)]
+    x = torch.stack([p[0] for p in pairs])
+    y = torch.stack([p[1] for p in pairs])
+    hbar, blocks, weights, k = _game_instance(gen, batch=(b,))
+    dense_h = core.kron_identity(hbar, k)
+    dense_cov = core.block_diagonal(blocks)
+    sigma2 = torch.rand(b, generator=gen, dtype=torch.float64) + 0.01
+    budget = torch.rand(b, generator=gen, dtype=torch.float64) * 5
+    costs = torch.rand(b, 3, k * 3, generator=gen, dtype=torch.float64)
+    f = crandn(b, k * 3, dx, gen=gen)
+
+    def run(i):
+        sl = slice(None) if i is None else i
+        xs, ys = x[sl], y[sl]
+        raw = xs * 2 + 1
+        stats = core.semantic_statistics(xs, ys)
+        noise = core.interference_covariance(dense_h[sl], dense_cov[sl], sigma2[sl])
+        eff = core.effective_channel(core.direct_channels(dense_h[sl]), noise)
+        gains, _ = core.effective_channel_modes(eff)
+        br = core.block_best_response(
+            hbar[sl], blocks[sl], sigma2[sl], weights[sl], budget[sl, None]
+        )
+        return {
+            "whiten": core.fit_whitener(raw).apply(raw),
+            "sigma": stats.singular_values,
+            "noise": noise,
+            "mui": core.mui_power(dense_h[sl], dense_cov[sl]),
+            "gains": gains,
+            "wf": core.semantic_waterfill(weights[sl], gains, budget[sl, None]),
+            "priced": core.priced_semantic_waterfill(
+                weights[sl], gains, budget[sl, None], costs[sl], 0.3
+            ),
+            "proj": core.project_to_budget(weights[sl] * 3, budget[sl, None]),
+            "mse": core.alignment_mse(f[sl], eff[..., 0, :, :], stats),
+            "wiener": core.wiener_equalizer(
+                stats.cross_covariance,
+                f[sl],
+                core.direct_channels(dense_h[sl])[..., 0, :, :],
+                noise[..., 0, :, :],
+            ),
+            "br_powers": br.powers,
+            "br_cov": br.tx_covariance,
+        }
+
+    batched = run(None)
+    singles = [run(i) for i in range(b)]
+    for key, value in batched.items():
+        stacked = torch.stack([s[key] for s in singles])
+        assert torch.allclose(value, stacked, rtol=1e-9, atol=1e-12), key
+
+
+# --- simulation -------------------------------------------------------------------------------
+def test_transmit_noise_statistics_and_superposition(gen: torch.Generator) -> None:
+    n_links, n, a, b = 2, 20000, 3, 2
+    h = crandn(n_links, n_links, a, b, gen=gen)
+    s = torch.zeros(n_links, n, b, dtype=CDTYPE)
+    r = core.transmit(s, h, 0.5, generator=torch.Generator().manual_seed(0))
+    assert r.shape == (n_links, n, a)
+    assert core.sample_covariance(r[0]).diagonal().real.mean().item() == pytest.approx(
+        0.5, rel=0.02
+    )
+    s = crandn(n_links, 4, b, gen=gen)
+    clean = core.transmit(s, h, 0.0)
+    expected = s[0] @ h[0, 1].mT + s[1] @ h[1, 1].mT
+    assert torch.allclose(clean[1], expected)
