@@ -47,6 +47,7 @@ from semgym.channels.pathloss import (
     DEFAULT_REFERENCE_DISTANCE_M,
     path_gain,
 )
+from semgym.core.linalg import kron_identity
 
 #: Fading models accepted by :class:`InterferenceChannelConfig`.
 FADING_MODELS = ("rician", "rayleigh")
@@ -275,10 +276,7 @@ def kron_channel_uses(channel: torch.Tensor, channel_uses: int) -> torch.Tensor:
     k = check_positive_int("channel_uses", channel_uses)
     if channel.ndim < 2:
         raise ValueError(f"channel must have shape (..., N_R, N_T), got {tuple(channel.shape)}")
-    eye = torch.eye(k, dtype=channel.dtype, device=channel.device)
-    blocks = torch.einsum("kq,...rt->...krqt", eye, channel)
-    *lead, n_r, n_t = channel.shape
-    return blocks.reshape(*lead, k * n_r, k * n_t)
+    return kron_identity(channel, k)
 
 
 def sample_rayleigh_downlink(

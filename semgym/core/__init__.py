@@ -32,8 +32,13 @@ from semgym.core.precoder import (
     structured_covariance,
     structured_precoder,
 )
-from semgym.core.simulate import complex_gaussian, transmit
-from semgym.core.statistics import SemanticStatistics, semantic_statistics
+from semgym.core.simulate import complex_gaussian, simulate_network, transmit
+from semgym.core.statistics import (
+    SemanticPair,
+    SemanticStatistics,
+    prepare_pair,
+    semantic_statistics,
+)
 from semgym.core.waterfill import (
     priced_semantic_waterfill,
     semantic_utility,
@@ -43,6 +48,7 @@ from semgym.core.whitening import Whitener, fit_whitener, sample_covariance
 
 __all__ = [
     "BestResponse",
+    "SemanticPair",
     "SemanticStatistics",
     "Whitener",
     "alignment_mse",
@@ -62,6 +68,7 @@ __all__ = [
     "kron_identity",
     "mui_power",
     "normalized_mse",
+    "prepare_pair",
     "priced_semantic_waterfill",
     "project_to_budget",
     "project_to_power_ball",
@@ -71,6 +78,7 @@ __all__ = [
     "semantic_statistics",
     "semantic_utility",
     "semantic_waterfill",
+    "simulate_network",
     "structured_covariance",
     "structured_mse",
     "structured_precoder",

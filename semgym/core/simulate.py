@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import Tensor
 
@@ -41,3 +43,38 @@ def transmit(
         tuple(received.shape), 1.0, dtype=received.dtype, generator=generator
     ).to(received.device)
     return received + noise * sigma2.sqrt()[..., None, None, None]
+
+
+def simulate_network(
+    tx_symbols: Sequence[Tensor],
+    precoders: Sequence[Tensor],
+    channels: Tensor,
+    noise_power: Tensor | float,
+    equalizers: Sequence[Tensor],
+    *,
+    generator: torch.Generator | None = None,
+) -> list[Tensor]:
+    """Every receiver's estimate ŷ_l = G_l(Σ_j H_{j,l} F_j x_j + v_l) of its own samples.
+
+    ``tx_symbols[l]`` (n, d_x,l) are link l's whitened symbols, ``precoders[l]`` F_l
+    (B, d_x,l), ``channels`` (L, L, A, B) dense H_{j,l}, ``equalizers[l]`` G_l (d_y,l, A).
+    Each link sends its n samples in its own random order (drawn from ``generator``), so the
+    interference a receiver sees is independent of its own sample (assumption A1); estimates
+    are returned in each link's original sample order, (n, d_y,l) per link.
+    """
+    n_links = len(tx_symbols)
+    if not n_links == len(precoders) == len(equalizers) == channels.shape[-4]:
+        raise ValueError("need one tx symbol set, precoder and equalizer per link")
+    n = tx_symbols[0].shape[-2]
+    if any(x.shape[-2] != n for x in tx_symbols):
+        raise ValueError("every link must send the same number of samples")
+    orders = [torch.randperm(n, generator=generator).to(channels.device) for _ in range(n_links)]
+    sent = torch.stack(
+        [(x[o] @ f.mT) for x, f, o in zip(tx_symbols, precoders, orders, strict=True)]
+    )
+    received = transmit(sent, channels, noise_power, generator=generator)
+    estimates = []
+    for l_idx in range(n_links):
+        est = received[l_idx] @ equalizers[l_idx].mT
+        estimates.append(torch.empty_like(est).index_copy_(0, orders[l_idx], est))
+    return estimates

@@ -13,7 +13,8 @@ import torch
 from torch import Tensor
 
 from semgym.core.linalg import real_trace
-from semgym.core.whitening import sample_covariance
+from semgym.core.packing import complex_to_real, real_to_complex
+from semgym.core.whitening import Whitener, fit_whitener, sample_covariance
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,11 @@ class SemanticStatistics:
     right_vectors: Tensor
     target_energy: Tensor
     aligned_energy: Tensor
+
+    @property
+    def real_dtype(self) -> torch.dtype:
+        """Real dtype matching the statistics (float32 for complex64)."""
+        return self.target_energy.dtype
 
     @property
     def tx_dim(self) -> int:
@@ -87,4 +93,56 @@ def semantic_statistics(tx_symbols: Tensor, rx_targets: Tensor) -> SemanticStati
         right_vectors=vh.mH,
         target_energy=real_trace(target_cov),
         aligned_energy=sigma.square().sum(-1),
+    )
+
+
+@dataclass(frozen=True)
+class SemanticPair:
+    """A transmitter/receiver latent pair prepared once from real pilot latents.
+
+    Attributes:
+        tx_whitener: centering + whitening of the packed tx symbols (R_x = I).
+        rx_whitener: centering (and whitening if asked) of the packed rx targets.
+        stats: :class:`SemanticStatistics` of the prepared pilots.
+        tx_real_dim, rx_real_dim: real latent widths d and m (before packing).
+    """
+
+    tx_whitener: Whitener
+    rx_whitener: Whitener
+    stats: SemanticStatistics
+    tx_real_dim: int
+    rx_real_dim: int
+
+    def tx_symbols(self, tx_latents: Tensor) -> Tensor:
+        """Real tx latents (..., n, d) → packed, centered, whitened symbols (..., n, d_x)."""
+        return self.tx_whitener.apply(real_to_complex(tx_latents.to(self.stats.real_dtype)))
+
+    def rx_targets(self, rx_latents: Tensor) -> Tensor:
+        """Real rx latents (..., n, m) → packed, centered targets (..., n, d_y)."""
+        return self.rx_whitener.apply(real_to_complex(rx_latents.to(self.stats.real_dtype)))
+
+    def rx_latents(self, estimates: Tensor) -> Tensor:
+        """Estimated targets (..., n, d_y) → real receiver latents (..., n, m) for its task head."""
+        return complex_to_real(self.rx_whitener.invert(estimates), self.rx_real_dim)
+
+
+def prepare_pair(
+    tx_latents: Tensor, rx_latents: Tensor, *, whiten_targets: bool = False
+) -> SemanticPair:
+    """Pack, whiten and summarize real pilot latents tx (..., n, d) and rx (..., n, m).
+
+    float32 inputs give complex64 statistics, float64 inputs complex128.
+    """
+    if tx_latents.is_complex() or rx_latents.is_complex():
+        raise ValueError("prepare_pair expects real latents; packing is done here")
+    tx_whitener = fit_whitener(real_to_complex(tx_latents))
+    rx_whitener = fit_whitener(real_to_complex(rx_latents), whiten=whiten_targets)
+    x = tx_whitener.apply(real_to_complex(tx_latents))
+    y = rx_whitener.apply(real_to_complex(rx_latents))
+    return SemanticPair(
+        tx_whitener,
+        rx_whitener,
+        semantic_statistics(x, y),
+        tx_latents.shape[-1],
+        rx_latents.shape[-1],
     )
