@@ -12,6 +12,20 @@ Layout (one source of truth for the math):
 
 from __future__ import annotations
 
+from semgym.envs.registration import register_envs
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+register_envs()
+
+
+def __getattr__(name: str):
+    """Lazy ``from semgym import interference_v0`` without importing torch-heavy modules early."""
+    if name == "interference_v0":
+        import importlib
+
+        return importlib.import_module("semgym.interference_v0")
+    raise AttributeError(f"module 'semgym' has no attribute {name!r}")
+
+
+__all__ = ["__version__", "interference_v0"]

@@ -52,6 +52,7 @@ def simulate_network(
     noise_power: Tensor | float,
     equalizers: Sequence[Tensor],
     *,
+    extra_noise_covariance: Tensor | None = None,
     generator: torch.Generator | None = None,
 ) -> list[Tensor]:
     """Every receiver's estimate ŷ_l = G_l(Σ_j H_{j,l} F_j x_j + v_l) of its own samples.
@@ -61,6 +62,8 @@ def simulate_network(
     Each link sends its n samples in its own random order (drawn from ``generator``), so the
     interference a receiver sees is independent of its own sample (assumption A1); estimates
     are returned in each link's original sample order, (n, d_y,l) per link.
+    ``extra_noise_covariance`` (L, A, A) adds Gaussian interference from outside the links
+    (e.g. primary users' signals) at each receiver.
     """
     n_links = len(tx_symbols)
     if not n_links == len(precoders) == len(equalizers) == channels.shape[-4]:
@@ -73,6 +76,15 @@ def simulate_network(
         [(x[o] @ f.mT) for x, f, o in zip(tx_symbols, precoders, orders, strict=True)]
     )
     received = transmit(sent, channels, noise_power, generator=generator)
+    if extra_noise_covariance is not None:
+        chol = torch.linalg.cholesky(
+            extra_noise_covariance
+            + 1e-30 * torch.eye(received.shape[-1], dtype=received.dtype, device=received.device)
+        )
+        white = complex_gaussian(
+            tuple(received.shape), 1.0, dtype=received.dtype, generator=generator
+        )
+        received = received + white.to(received.device) @ chol.mT
     estimates = []
     for l_idx in range(n_links):
         est = received[l_idx] @ equalizers[l_idx].mT

@@ -1,0 +1,29 @@
+"""Registration of semgym's environment ids (run on ``import semgym``)."""
+
+from __future__ import annotations
+
+import gymnasium
+import pettingzoo
+
+GYM_IDS = {
+    "semgym/Interference-v0": "semgym.envs.gym_envs:InterferenceGymEnv",
+    "semgym/InterferenceLink-v0": "semgym.envs.gym_envs:InterferenceLinkEnv",
+}
+PETTINGZOO_IDS = {
+    "semgym/interference-v0": (
+        "semgym.envs.interference:parallel_env",
+        "semgym.envs.interference:env",
+    )
+}
+
+
+def register_envs() -> None:
+    """Register the Gymnasium ids and the PettingZoo ids (idempotent)."""
+    for env_id, entry_point in GYM_IDS.items():
+        if env_id not in gymnasium.registry:
+            gymnasium.register(id=env_id, entry_point=entry_point, disable_env_checker=False)
+    for env_id, (parallel, aec) in PETTINGZOO_IDS.items():
+        if env_id not in pettingzoo.parallel_registry:
+            pettingzoo.register("parallel", env_id, parallel)
+        if env_id not in pettingzoo.aec_registry:
+            pettingzoo.register("aec", env_id, aec)

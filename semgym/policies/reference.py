@@ -1,0 +1,86 @@
+"""Reference policies for the interference environments, each with ``act(observation)``."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from semgym import core
+from semgym._validation import check_choice, check_positive, check_positive_int
+
+ACTION_MODES = ("power", "normalized")
+
+
+class _PowerPolicy:
+    """Common part: the link's mode count M, budget K·P_max (W) and action encoding."""
+
+    def __init__(self, n_modes: int, budget: float, action_mode: str = "power") -> None:
+        self.n_modes = check_positive_int("n_modes", n_modes)
+        self.budget = check_positive("budget", budget)
+        self.action_mode = check_choice("action_mode", action_mode, ACTION_MODES)
+
+    @classmethod
+    def for_env(cls, env, **kwargs) -> _PowerPolicy:
+        """The policy for a semgym interference env (reads M, K·P_max and the action mode)."""
+        base = getattr(env, "unwrapped", env)
+        return cls(base.n_modes, base.budget, base.action_mode, **kwargs)
+
+    def _encode(self, powers: np.ndarray) -> np.ndarray:
+        """Watts (M,) → the env's action: watts, or the normalized [-1, 1] encoding."""
+        if self.action_mode == "power":
+            return powers.astype(np.float32)
+        return (2.0 * powers / self.budget - 1.0).astype(np.float32)
+
+    def _check(self, observation: np.ndarray) -> np.ndarray:
+        obs = np.asarray(observation, dtype=np.float64)
+        m = self.n_modes
+        if obs.shape not in ((3 * m + 3,), (4 * m + 3,)):
+            raise ValueError(
+                f"observation must have shape ({3 * m + 3},) or, with primary users, "
+                f"({4 * m + 3},); got {obs.shape}"
+            )
+        return obs
+
+
+class BestResponse(_PowerPolicy):
+    """Semantic water-filling (interference paper (15)) from a link's observation alone.
+
+    The observation carries log10(λ_m·K·P_max) and the normalized semantic weights, which is
+    all the water-filling needs (it is invariant to scaling the weights); with primary users it
+    also carries the interference prices c_m, and the priced water-filling keeps
+    Σ_m c_m p_m ≤ 1. Applied by every link at once this is the Jacobi dynamics (19).
+    """
+
+    def act(self, observation: np.ndarray) -> np.ndarray:
+        obs = self._check(observation)
+        m = self.n_modes
+        gains = torch.as_tensor(10.0 ** obs[:m] / self.budget)
+        weights = torch.as_tensor(obs[m : 2 * m]).clamp_min(0.0)
+        if obs.shape[0] == 3 * m + 3:
+            powers = core.semantic_waterfill(weights, gains, self.budget)
+        else:
+            costs = torch.as_tensor(10.0 ** obs[3 * m + 3 :] / self.budget)
+            powers = core.priced_semantic_waterfill(weights, gains, self.budget, costs, 1.0)
+        return self._encode(powers.numpy())
+
+
+class Uniform(_PowerPolicy):
+    """Equal power K·P_max/M on every mode."""
+
+    def act(self, observation: np.ndarray) -> np.ndarray:
+        self._check(observation)
+        return self._encode(np.full(self.n_modes, self.budget / self.n_modes))
+
+
+class RandomPolicy(_PowerPolicy):
+    """Random feasible powers, uniform on the simplex Σp = K·P_max; seeded."""
+
+    def __init__(
+        self, n_modes: int, budget: float, action_mode: str = "power", seed: int | None = 0
+    ) -> None:
+        super().__init__(n_modes, budget, action_mode)
+        self.rng = np.random.default_rng(seed)
+
+    def act(self, observation: np.ndarray) -> np.ndarray:
+        self._check(observation)
+        return self._encode(self.rng.dirichlet(np.ones(self.n_modes)) * self.budget)

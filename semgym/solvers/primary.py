@@ -1,0 +1,173 @@
+"""Primary (licensed) users of the cognitive-radio game (journal abstract, SPEC §5).
+
+Primaries are not players: each primary p transmits with a fixed covariance Q_p on every
+channel use, adds H̄_{p→l} Q_p H̄_{p→l}ᴴ to secondary receiver l's R_n, and must receive at
+most I_max,p watts of secondary interference (average over the K channel uses):
+
+    I_p = (1/K) Σ_l Σ_k tr(H̄_{l→p} Q_{l,k} H̄_{l→p}ᴴ) ≤ I_max,p.
+
+Cap sharing (documented choice): the cap is a coupled constraint over all secondaries. To keep
+the game decentralized each secondary link gets an equal share I_max,p / L of every primary's
+cap, so the caps hold whatever the other links do. A per-primary constraint per link would need
+one multiplier per primary; :func:`~semgym.core.priced_semantic_waterfill` has one, so the
+P constraints of link l are aggregated into the single normalized constraint
+
+    Σ_m c_m p_m ≤ 1,   c_m = Σ_p ‖H_{l→p} v_m‖² / (K · I_max,p / L),
+
+which implies every per-primary constraint (all terms are ≥ 0). It is conservative: when
+several primaries are loaded at once their normalized loads add up, so a link may back off up
+to P times more than the per-primary constraints require (exact when P = 1).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from semgym.core.linalg import identity_like
+
+
+@dataclass(frozen=True, eq=False)
+class PrimaryUsers:
+    """Licensed links sharing the band with the L secondary links; validated at construction.
+
+    Attributes (B scenarios, L secondaries, P primaries, one channel use; H = I_K ⊗ H̄):
+        to_primary: H̄_{l→p}, (B, L, P, N_Rp, N_T) complex: secondary tx l → primary rx p.
+        to_secondary: H̄_{p→l}, (B, P, L, N_R, N_Tp) complex: primary tx p → secondary rx l.
+        direct: H̄_{p→p}, (B, P, N_Rp, N_Tp) complex: each primary's own link (for its rate).
+        tx_covariance: Q_p, (B, P, N_Tp, N_Tp) Hermitian PSD, W per channel use.
+        interference_cap_w: I_max,p, (B, P) W (> 0), average over channel uses.
+        noise_power: σ² at the primary receivers, (B,) W (> 0).
+    """
+
+    to_primary: Tensor
+    to_secondary: Tensor
+    direct: Tensor
+    tx_covariance: Tensor
+    interference_cap_w: Tensor
+    noise_power: Tensor
+
+    def __post_init__(self) -> None:
+        tp, ts = self.to_primary, self.to_secondary
+        if tp.ndim != 5 or not tp.is_complex():
+            raise ValueError(
+                f"to_primary must be complex (B, L, P, N_Rp, N_T), got {tuple(tp.shape)}"
+            )
+        b, n_links, n_prim, n_rp, _ = tp.shape
+        if ts.ndim != 5 or ts.shape[:3] != (b, n_prim, n_links) or not ts.is_complex():
+            raise ValueError(
+                f"to_secondary must be complex (B, P, L, N_R, N_Tp) = ({b}, {n_prim}, {n_links}, "
+                f"., .), got {tuple(ts.shape)}"
+            )
+        n_tp = ts.shape[-1]
+        if tuple(self.direct.shape) != (b, n_prim, n_rp, n_tp):
+            raise ValueError(
+                f"direct must be (B, P, N_Rp, N_Tp) = {(b, n_prim, n_rp, n_tp)}, "
+                f"got {tuple(self.direct.shape)}"
+            )
+        if tuple(self.tx_covariance.shape) != (b, n_prim, n_tp, n_tp):
+            raise ValueError(
+                f"tx_covariance must be (B, P, N_Tp, N_Tp) = {(b, n_prim, n_tp, n_tp)}, "
+                f"got {tuple(self.tx_covariance.shape)}"
+            )
+        real = tp.real.dtype
+        cap = torch.as_tensor(self.interference_cap_w, dtype=real, device=tp.device)
+        cap = cap.expand(b, n_prim) if cap.ndim <= 1 else cap
+        if tuple(cap.shape) != (b, n_prim) or not bool(torch.isfinite(cap).all()):
+            raise ValueError(f"interference_cap_w must be finite, shaped (B, P) = {(b, n_prim)}")
+        if bool((cap <= 0).any()):
+            raise ValueError("interference_cap_w must be > 0 W")
+        noise = torch.as_tensor(self.noise_power, dtype=real, device=tp.device).expand(b)
+        if not bool(torch.isfinite(noise).all()) or bool((noise <= 0).any()):
+            raise ValueError("noise_power must be finite and > 0 W")
+        object.__setattr__(self, "interference_cap_w", cap.contiguous())
+        object.__setattr__(self, "noise_power", noise.contiguous())
+
+    @property
+    def n_primaries(self) -> int:
+        """P."""
+        return int(self.to_primary.shape[2])
+
+    @classmethod
+    def synthetic(
+        cls,
+        batch_size: int,
+        n_links: int,
+        n_primaries: int,
+        n_tx: int,
+        n_rx: int,
+        *,
+        gain: float,
+        cross_gain: float,
+        noise_power: float,
+        tx_power_w: float = 1.0,
+        interference_cap_w: float | Tensor = 1e-12,
+        seed: int = 0,
+        dtype: torch.dtype = torch.complex128,
+    ) -> PrimaryUsers:
+        """Rayleigh primaries with N_Tp = N_Rp = ``n_tx``: direct links of mean gain ``gain``,
+        every cross link (both directions) ``cross_gain``, Q_p = (P_max/N_Tp) I, seeded."""
+        gen = torch.Generator().manual_seed(seed)
+
+        def cn(*shape: int, power: float) -> Tensor:
+            parts = torch.randn(*shape, 2, dtype=torch.float64, generator=gen)
+            return torch.view_as_complex(parts).mul(math.sqrt(power / 2)).to(dtype)
+
+        eye = torch.eye(n_tx, dtype=dtype) * (tx_power_w / n_tx)
+        return cls(
+            to_primary=cn(batch_size, n_links, n_primaries, n_tx, n_tx, power=cross_gain),
+            to_secondary=cn(batch_size, n_primaries, n_links, n_rx, n_tx, power=cross_gain),
+            direct=cn(batch_size, n_primaries, n_tx, n_tx, power=gain),
+            tx_covariance=eye.expand(batch_size, n_primaries, n_tx, n_tx).clone(),
+            interference_cap_w=torch.as_tensor(interference_cap_w, dtype=torch.float64),
+            noise_power=torch.tensor(noise_power, dtype=torch.float64),
+        )
+
+    def with_cap(self, interference_cap_w: float | Tensor) -> PrimaryUsers:
+        """The same primaries under another cap I_max (W)."""
+        return PrimaryUsers(
+            self.to_primary,
+            self.to_secondary,
+            self.direct,
+            self.tx_covariance,
+            interference_cap_w,
+            self.noise_power,
+        )
+
+    def secondary_noise(self) -> Tensor:
+        """Σ_p H̄_{p→l} Q_p H̄_{p→l}ᴴ at every secondary receiver, (B, L, N_R, N_R), per use."""
+        h = self.to_secondary
+        return (h @ self.tx_covariance.unsqueeze(2) @ h.mH).sum(1)
+
+    def received(self, tx_covariance_blocks: Tensor) -> Tensor:
+        """I_p: secondary interference at each primary, (B, P) W, averaged over channel uses,
+        from the secondaries' per-use covariance blocks (B, L, K, N_T, N_T)."""
+        h = self.to_primary.unsqueeze(3)  # (B, L, P, 1, N_Rp, N_T)
+        q = tx_covariance_blocks.unsqueeze(2)  # (B, L, 1, K, N_T, N_T)
+        per_use = torch.diagonal(h @ q @ h.mH, dim1=-2, dim2=-1).real.sum(-1)
+        return per_use.sum(1).mean(-1)
+
+    def rate(self, tx_covariance_blocks: Tensor) -> Tensor:
+        """Each primary's rate, bit/s/Hz averaged over channel uses, (B, P):
+        log₂ det(I + H̄_pp Q_p H̄_ppᴴ R_p⁻¹), R_p = σ² I + Σ_l H̄_{l→p} Q_{l,k} H̄_{l→p}ᴴ.
+        Primaries do not interfere with each other (orthogonal licensed bands)."""
+        h = self.to_primary.unsqueeze(3)
+        q = tx_covariance_blocks.unsqueeze(2)
+        interference = (h @ q @ h.mH).sum(1)  # (B, P, K, N_Rp, N_Rp)
+        noise = interference + self.noise_power[:, None, None, None, None] * identity_like(
+            interference
+        )
+        signal = (self.direct @ self.tx_covariance @ self.direct.mH).unsqueeze(2)
+        chol = torch.linalg.cholesky(noise)
+        white = torch.linalg.solve_triangular(chol, signal, upper=False)
+        white = torch.linalg.solve_triangular(chol, white.mH, upper=False)
+        _, logdet = torch.linalg.slogdet(identity_like(white) + white)
+        return logdet.real.mean(-1) / math.log(2.0)
+
+    def caps_hold(self, tx_covariance_blocks: Tensor, rtol: float = 1e-6) -> Tensor:
+        """(B,) bool: every primary's received interference is within its cap."""
+        received = self.received(tx_covariance_blocks)
+        return (received <= self.interference_cap_w * (1.0 + rtol)).all(-1)

@@ -1,0 +1,207 @@
+"""The interference environment: PettingZoo's and Gymnasium's own checkers, game behaviour."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import types
+import warnings
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from pettingzoo.test import (
+    api_test,
+    max_cycles_test,
+    parallel_api_test,
+    parallel_seed_test,
+    render_test,
+    seed_test,
+    state_test,
+)
+
+import semgym
+from semgym import interference_v0
+from semgym.policies import BestResponse, RandomPolicy, Uniform, evaluate
+
+# small, fast configurations on the synthetic bank (the maths does not depend on the bank)
+SMALL = {"latents": "synthetic", "n_antennas": 2, "channel_uses": 2}
+CONFIGS = {
+    "L2": {"n_links": 2},
+    "L3": {"n_links": 3},
+    "L5": {"n_links": 5},
+    "primary": {"n_links": 3, "primary_users": 2},
+    "normalized": {"n_links": 3, "action_mode": "normalized"},
+}
+
+
+def _kwargs(name: str, **extra) -> dict:
+    return {**SMALL, **CONFIGS[name], **extra}
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_pettingzoo_battery(name: str) -> None:
+    kw = _kwargs(name, max_cycles=8)
+    api_test(interference_v0.env(**kw), num_cycles=10)
+    parallel_api_test(interference_v0.parallel_env(**kw), num_cycles=10)
+    seed_test(functools.partial(interference_v0.env, **kw), num_cycles=10)
+    parallel_seed_test(functools.partial(interference_v0.parallel_env, **kw), num_cycles=10)
+    state_test(interference_v0.env(**kw), interference_v0.parallel_env(**kw), num_cycles=5)
+    base = _kwargs(name)
+    module = types.SimpleNamespace(
+        parallel_env=functools.partial(interference_v0.parallel_env, **base),
+        env=functools.partial(interference_v0.env, **base),
+    )
+    max_cycles_test(module)
+
+
+def test_render_modes() -> None:
+    render_test(functools.partial(interference_v0.env, **_kwargs("L3", max_cycles=6)))
+
+
+@pytest.mark.parametrize("env_id", ["semgym/Interference-v0", "semgym/InterferenceLink-v0"])
+@pytest.mark.parametrize("action_mode", ["power", "normalized"])
+def test_gym_ids_pass_gymnasium_and_sb3_checkers(env_id: str, action_mode: str) -> None:
+    from gymnasium.utils.env_checker import check_env
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+    env = gym.make(env_id, action_mode=action_mode, **_kwargs("L3", max_cycles=6))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check_env(env.unwrapped, skip_render_check=True)
+        sb3_check_env(env.unwrapped, warn=True)
+    messages = [str(w.message) for w in caught]
+    if action_mode == "normalized":
+        assert not messages, messages
+    else:  # documented: the watts action space is not symmetric
+        assert all("symmetric" in m or "normalized" in m or "[-1, 1]" in m for m in messages), (
+            messages
+        )
+
+
+def test_registered_ids() -> None:
+    import pettingzoo
+
+    assert "semgym/Interference-v0" in gym.registry
+    assert "semgym/InterferenceLink-v0" in gym.registry
+    env = pettingzoo.make("parallel", "semgym/interference-v0", **_kwargs("L2"))
+    assert env.possible_agents == ["link_0", "link_1"]
+    assert semgym.interference_v0 is interference_v0
+
+
+def _play(env, policy, seed: int, steps: int):
+    obs, _ = env.reset(seed=seed)
+    for _ in range(steps):
+        obs, rewards, _, _, infos = env.step({a: policy.act(obs[a]) for a in env.agents})
+    return obs, rewards, infos
+
+
+def test_best_response_from_observation_reaches_equilibrium() -> None:
+    """Best response played by every link from its observation alone reaches a Nash
+    equilibrium: 200 random unilateral deviations per link never improve that link's reward."""
+    kw = {"latents": "synthetic", "n_antennas": 3, "channel_uses": 1, "alpha": 10.0}
+    env = interference_v0.parallel_env(max_cycles=500, **kw)
+    policy = BestResponse.for_env(env)
+    obs, _, infos = _play(env, policy, seed=42, steps=60)
+    assert max(i["exploitability"] / i["mse"] for i in infos.values()) < 1e-4
+    equilibrium = {a: policy.act(obs[a]) for a in env.agents}
+    base_env = copy.deepcopy(env)
+    _, base_rewards, *_ = base_env.step(dict(equilibrium))
+    rng = np.random.default_rng(0)
+    for agent in env.agents:
+        for trial in range(200):
+            deviation = dict(equilibrium)
+            if trial % 2:  # anywhere in the feasible set
+                scale = rng.uniform(0.0, 1.0) ** 0.25 * env.budget
+                deviation[agent] = rng.dirichlet(np.ones(env.n_modes)) * scale
+            else:  # near the equilibrium
+                noise = 1 + 0.05 * rng.standard_normal(env.n_modes)
+                deviation[agent] = equilibrium[agent] * noise
+            probe = copy.deepcopy(env)
+            _, rewards, *_ = probe.step({k: v.astype(np.float32) for k, v in deviation.items()})
+            assert rewards[agent] <= base_rewards[agent] + 1e-6 * abs(base_rewards[agent])
+
+
+def test_invalid_actions_raise_and_projection_is_flagged() -> None:
+    env = interference_v0.parallel_env(**_kwargs("L2"))
+    _obs, _ = env.reset(seed=1)
+    good = {a: np.full(env.n_modes, 0.1, np.float32) for a in env.agents}
+    for bad in (np.full(env.n_modes, np.nan), np.full(env.n_modes, np.inf), np.zeros(3)):
+        with pytest.raises(ValueError, match="link_0"):
+            env.step({**good, "link_0": bad})
+    with pytest.raises(ValueError, match="missing"):
+        env.step({"link_0": good["link_0"]})
+    over = {**good, "link_0": np.full(env.n_modes, env.budget, np.float32)}
+    _, _, _, _, infos = env.step(over)
+    assert infos["link_0"]["projected"] and not infos["link_1"]["projected"]
+    assert env.state_.powers[0, 0].sum().item() == pytest.approx(env.budget)
+    _, _, _, _, infos = env.step({**good, "link_1": -np.ones(env.n_modes, np.float32)})
+    assert infos["link_1"]["projected"] and env.state_.powers[0, 1].sum().item() == 0.0
+
+
+def test_bad_configuration_raises_named_errors() -> None:
+    for kwargs, field in (
+        ({"n_links": 0}, "n_links"),
+        ({"alpha": -1.0}, "alpha"),
+        ({"reward": "snr"}, "reward"),
+        ({"action_mode": "x"}, "action_mode"),
+        ({"channel_uses": 100}, "channel_uses"),
+        ({"tx_encoders": ["nope"] * 3}, "encoder"),
+        ({"latents": "nope"}, "bank"),
+    ):
+        with pytest.raises(ValueError, match=field):
+            interference_v0.parallel_env(**{**SMALL, **kwargs})
+
+
+@pytest.mark.parametrize("snr_db", [-30.0, 60.0])
+@pytest.mark.parametrize("alpha", [0.5, 100.0])
+def test_observations_finite_at_extremes(snr_db: float, alpha: float) -> None:
+    env = interference_v0.parallel_env(snr_db=snr_db, alpha=alpha, **_kwargs("L3"))
+    space = env.observation_space("link_0")
+    obs, _ = env.reset(seed=3)
+    policy = RandomPolicy.for_env(env, seed=0)
+    for _ in range(3):
+        for o in obs.values():
+            assert np.all(np.isfinite(o)) and space.contains(o)
+        obs, rewards, *_ = env.step({a: policy.act(obs[a]) for a in env.agents})
+        assert all(np.isfinite(r) for r in rewards.values())
+
+
+def test_rewards_follow_the_configured_kind() -> None:
+    nmse_env = interference_v0.parallel_env(reward="nmse", **_kwargs("L2"))
+    mse_env = interference_v0.parallel_env(reward="mse", **_kwargs("L2"))
+    acc_env = interference_v0.parallel_env(reward="accuracy", **_kwargs("L2"))
+    policy = Uniform.for_env(nmse_env)
+    for env in (nmse_env, mse_env, acc_env):
+        _, rewards, infos = _play(env, policy, seed=5, steps=2)
+        if env is nmse_env:
+            assert rewards["link_0"] == pytest.approx(-infos["link_0"]["nmse"])
+        elif env is mse_env:
+            assert rewards["link_0"] == pytest.approx(-infos["link_0"]["mse"])
+        else:
+            assert rewards["link_0"] == infos["link_0"]["accuracy"]
+            assert 0.0 <= rewards["link_0"] <= 1.0
+
+
+def test_best_response_beats_uniform_and_random_in_evaluate() -> None:
+    env = interference_v0.parallel_env(max_cycles=15, **_kwargs("L3"))
+    rows = evaluate(
+        {
+            "best response": BestResponse.for_env(env),
+            "uniform": Uniform.for_env(env),
+            "random": RandomPolicy.for_env(env, seed=0),
+        },
+        env,
+        seeds=(27, 42),
+        show=False,
+    )
+    by_name = {r["policy"]: r for r in rows}
+    assert by_name["best response"]["network_nmse"] < by_name["uniform"]["network_nmse"]
+    assert by_name["best response"]["network_nmse"] < by_name["random"]["network_nmse"]
+    assert by_name["best response"]["exploitability"] < by_name["random"]["exploitability"]
+
+
+def test_primary_caps_hold_under_best_response() -> None:
+    env = interference_v0.parallel_env(max_cycles=30, interference_cap=0.01, **_kwargs("primary"))
+    _, _, infos = _play(env, BestResponse.for_env(env), seed=7, steps=10)
+    assert infos["link_0"]["primary_caps_hold"]
