@@ -11,6 +11,7 @@ from helpers import CDTYPE, crandn, random_hpd, random_pair
 from scipy.optimize import minimize
 
 from semgym import core
+from semgym.core.alignment import least_squares_alignment
 
 
 # --- packing and whitening -------------------------------------------------------------------
@@ -376,7 +377,7 @@ def test_core_functions_batch_equals_one_by_one(gen: torch.Generator) -> None:
         stats = core.semantic_statistics(xs, ys)
         noise = core.interference_covariance(dense_h[sl], dense_cov[sl], sigma2[sl])
         eff = core.effective_channel(core.direct_channels(dense_h[sl]), noise)
-        gains, _ = core.effective_channel_modes(eff)
+        gains, modes = core.effective_channel_modes(eff)
         br = core.block_best_response(
             hbar[sl], blocks[sl], sigma2[sl], weights[sl], budget[sl, None]
         )
@@ -400,6 +401,19 @@ def test_core_functions_batch_equals_one_by_one(gen: torch.Generator) -> None:
             ),
             "br_powers": br.powers,
             "br_cov": br.tx_covariance,
+            "dense_br": core.dense_best_response(
+                dense_h[sl], dense_cov[sl], sigma2[sl], weights[sl], budget[sl, None]
+            ).powers,
+            "precoder": core.structured_precoder(
+                modes[..., 0, :, :dx], weights[sl][..., 0, :dx], stats.semantic_directions(dx)
+            ),
+            "structured_mse": core.structured_mse(
+                eff, modes, weights[sl], weights[sl], stats.target_energy[..., None]
+            ),
+            "ball": core.project_to_power_ball(f[sl], budget[sl]),
+            "unpack": core.complex_to_real(xs, 2 * dx - 1),
+            "kron": core.kron_identity(hbar[sl], 2),
+            "lstsq": least_squares_alignment(xs.real, ys.real)[0],
         }
 
     batched = run(None)
