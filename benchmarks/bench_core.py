@@ -67,7 +67,9 @@ def build_instance(batch: int, device: torch.device, dtype: torch.dtype, seed: i
 
 
 def dense_step(x):
-    res = core.dense_best_response(x["dense_h"], x["dense_cov"], x["noise"], x["weights"], x["budget"])
+    res = core.dense_best_response(
+        x["dense_h"], x["dense_cov"], x["noise"], x["weights"], x["budget"]
+    )
     return res, core.structured_precoder(res.modes, res.powers, x["directions"])
 
 
@@ -88,7 +90,9 @@ def main() -> None:
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
     print(f"device: {name}, torch threads: {torch.get_num_threads()}, dtype: {args.dtype}")
     print("one best response of all links, L=3, N=8, K=10 (M=80), d_x=96")
-    header = f"{'batch':>6} {'dense ms':>10} {'block ms':>10} {'speed-up':>9} {'max rel MSE diff':>17}"
+    header = (
+        f"{'batch':>6} {'dense ms':>10} {'block ms':>10} {'speed-up':>9} {'max rel MSE diff':>17}"
+    )
     print(header)
     for batch in args.batch:
         x = build_instance(batch, device, dtype)

@@ -10,6 +10,7 @@ import warnings
 import gymnasium as gym
 import numpy as np
 import pytest
+import torch
 from pettingzoo.test import (
     api_test,
     max_cycles_test,
@@ -32,6 +33,7 @@ CONFIGS = {
     "L5": {"n_links": 5},
     "primary": {"n_links": 3, "primary_users": 2},
     "normalized": {"n_links": 3, "action_mode": "normalized"},
+    "precoder": {"n_links": 3, "action_mode": "precoder"},
 }
 
 
@@ -60,7 +62,7 @@ def test_render_modes() -> None:
 
 
 @pytest.mark.parametrize("env_id", ["semgym/Interference-v0", "semgym/InterferenceLink-v0"])
-@pytest.mark.parametrize("action_mode", ["power", "normalized"])
+@pytest.mark.parametrize("action_mode", ["power", "normalized", "precoder"])
 def test_gym_ids_pass_gymnasium_and_sb3_checkers(env_id: str, action_mode: str) -> None:
     from gymnasium.utils.env_checker import check_env
     from stable_baselines3.common.env_checker import check_env as sb3_check_env
@@ -71,7 +73,7 @@ def test_gym_ids_pass_gymnasium_and_sb3_checkers(env_id: str, action_mode: str) 
         check_env(env.unwrapped, skip_render_check=True)
         sb3_check_env(env.unwrapped, warn=True)
     messages = [str(w.message) for w in caught]
-    if action_mode == "normalized":
+    if action_mode != "power":
         assert not messages, messages
     else:  # documented: the watts action space is not symmetric
         assert all("symmetric" in m or "normalized" in m or "[-1, 1]" in m for m in messages), (
@@ -137,6 +139,41 @@ def test_invalid_actions_raise_and_projection_is_flagged() -> None:
     assert env.state_.powers[0, 0].sum().item() == pytest.approx(env.budget)
     _, _, _, _, infos = env.step({**good, "link_1": -np.ones(env.n_modes, np.float32)})
     assert infos["link_1"]["projected"] and env.state_.powers[0, 1].sum().item() == 0.0
+
+
+def test_precoder_mode_matches_power_mode_on_structured_precoders() -> None:
+    """A precoder action equal to V diag(√p) gives the same rewards as the power action p."""
+    power_env = interference_v0.parallel_env(**_kwargs("L2"))
+    pre_env = interference_v0.parallel_env(action_mode="precoder", **_kwargs("L2"))
+    obs, _ = power_env.reset(seed=9)
+    pre_env.reset(seed=9)
+    policy = BestResponse.for_env(power_env)
+    actions = {a: policy.act(obs[a]) for a in power_env.agents}
+    # the same structured precoders, expressed in the precoder action space
+    observed = power_env._response.state
+    pre_actions = {}
+    for i, agent in enumerate(power_env.agents):
+        p = torch.as_tensor(actions[agent], dtype=torch.float64).clamp_min(0)
+        modes = observed.modes[0, i]  # column m carries semantic direction m
+        fbar = modes * (p / power_env.budget).sqrt()
+        flat = torch.cat([fbar.real.reshape(-1), fbar.imag.reshape(-1)])
+        pre_actions[agent] = flat.numpy().astype(np.float32)
+    assert all(np.abs(a).max() <= 1 for a in pre_actions.values())
+    _, rewards_power, *_ = power_env.step(actions)
+    _, rewards_pre, *_ = pre_env.step(pre_actions)
+    for agent in rewards_power:
+        assert rewards_pre[agent] == pytest.approx(rewards_power[agent], rel=1e-5)
+    with pytest.raises(ValueError, match="precoder"):
+        BestResponse.for_env(pre_env)
+    # the env's own best-response encoding matches the policy's (power) and the rewards (precoder)
+    power_env.reset(seed=9)
+    pre_env.reset(seed=9)
+    env_actions = power_env.best_response_actions()
+    for agent in env_actions:
+        assert np.allclose(env_actions[agent], actions[agent], rtol=1e-5, atol=1e-6)
+    _, rewards_pre_br, *_ = pre_env.step(pre_env.best_response_actions())
+    for agent in rewards_power:
+        assert rewards_pre_br[agent] == pytest.approx(rewards_power[agent], rel=1e-5)
 
 
 def test_bad_configuration_raises_named_errors() -> None:

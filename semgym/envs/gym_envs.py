@@ -16,7 +16,6 @@ import gymnasium
 import numpy as np
 
 from semgym.envs.interference import InterferenceEnv
-from semgym.policies.reference import BestResponse
 
 
 class InterferenceGymEnv(gymnasium.Env):
@@ -59,7 +58,7 @@ class InterferenceGymEnv(gymnasium.Env):
             raise ValueError(
                 f"action must have shape {self.action_space.shape}, got {action.shape}"
             )
-        parts = action.reshape(len(self.multi.possible_agents), self.n_modes)
+        parts = action.reshape(len(self.multi.possible_agents), -1)
         actions = dict(zip(self.multi.possible_agents, parts, strict=True))
         _, rewards, _, truncations, infos = self.multi.step(actions)
         reward = float(np.mean(list(rewards.values())))
@@ -81,7 +80,9 @@ class InterferenceGymEnv(gymnasium.Env):
 
 class InterferenceLinkEnv(gymnasium.Env):
     """One learning link (``link_index``); the other links follow ``opponent`` (a policy with
-    ``act(observation)``, default :class:`~semgym.policies.BestResponse`).
+    ``act(observation)``); by default they play their exact best response to the current
+    precoders (the env's :meth:`best_response_actions`, the same as
+    :class:`~semgym.policies.BestResponse` in the power modes, and available in every mode).
 
     Action/observation: that link's action and observation in the multi-agent env.
     Reward: that link's reward. Info: its infos.
@@ -102,7 +103,7 @@ class InterferenceLinkEnv(gymnasium.Env):
         if not 0 <= int(link_index) < len(agents):
             raise ValueError(f"link_index must be in [0, {len(agents) - 1}], got {link_index!r}")
         self.agent = agents[int(link_index)]
-        self.opponent = opponent if opponent is not None else BestResponse.for_env(self.multi)
+        self.opponent = opponent
         self.action_space = self.multi.action_space(self.agent)
         self.observation_space = self.multi.observation_space(self.agent)
         self.n_modes, self.budget = self.multi.n_modes, self.multi.budget
@@ -119,10 +120,11 @@ class InterferenceLinkEnv(gymnasium.Env):
         return self._observations[self.agent], infos[self.agent]
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        actions = {
-            a: (action if a == self.agent else self.opponent.act(self._observations[a]))
-            for a in self.multi.agents
-        }
+        if self.opponent is None:
+            actions = self.multi.best_response_actions()
+        else:
+            actions = {a: self.opponent.act(self._observations[a]) for a in self.multi.agents}
+        actions[self.agent] = action
         self._observations, rewards, _, truncations, infos = self.multi.step(actions)
         return (
             self._observations[self.agent],

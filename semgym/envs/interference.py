@@ -21,7 +21,7 @@ from semgym.envs._scenario import cached_bank, cached_pair, link_encoders, make_
 from semgym.solvers import GameOperator, GameState, InterferenceGame
 
 REWARDS = ("nmse", "mse", "accuracy")
-ACTION_MODES = ("power", "normalized")
+ACTION_MODES = ("power", "normalized", "precoder")
 #: Observed log10 gains are floored at this value (λ·K·P_max below 1e-30 is no gain at all).
 LOG_GAIN_FLOOR = -30.0
 LOG_GAIN_CEIL = 30.0
@@ -35,8 +35,8 @@ class InterferenceEnv(ParallelEnv):
     | Actions            | Continuous                                                  |
     | Parallel API       | Yes (AEC through ``interference_v0.env()``)                 |
     | Agents             | ``link_0`` … ``link_{L-1}`` (secondary links)              |
-    | Action shape       | (M,) with M = K·N_T                                         |
-    | Action values      | ``power``: [0, K·P_max] W; ``normalized``: [-1, 1]          |
+    | Action shape       | (M,) with M = K·N_T; (2M²,) for ``precoder``                |
+    | Action values      | ``power``: [0, K·P_max] W; ``normalized``/``precoder``: [-1, 1] |
     | Observation shape  | (3M + 3,); (4M + 3,) with primary users                     |
     | Observation values | [-30, 30], float32                                          |
     | State shape        | (L·(3M + 3),)                                               |
@@ -57,8 +57,15 @@ class InterferenceEnv(ParallelEnv):
     and reports ``infos[agent]["projected"] = True`` when that changed it.
     ``action_mode="normalized"``: ``Box(-1, 1, (M,))`` mapped to u = (a + 1)/2 and
     p = K·P_max · u / max(1, Σu): every action is feasible and every feasible p is reachable
-    (u = p/(K·P_max)); symmetric, as RL libraries prefer. NaN/inf or a wrong shape
-    raises ``ValueError``.
+    (u = p/(K·P_max)); symmetric, as RL libraries prefer.
+    ``action_mode="precoder"``: ``Box(-1, 1, (2M²,))``, the link's whole precoder in the basis of
+    its semantic directions: F̄ = (a[:M²] + j·a[M²:]).reshape(M, M) (rows: the K·N_T transmit
+    dimensions, columns: semantic directions q̃_m), F_l = √(K·P_max) · F̄ Q̃_lᴴ / max(1, ‖F̄‖_F),
+    so every action is feasible and the whole power ball is reachable (``projected`` reports
+    the rescaling). Precoders may couple channel uses, so this mode uses the dense path
+    (one K·N_T eigenproblem per link), and the observed "powers" are the column energies of F.
+    NaN/inf or a wrong shape raises ``ValueError``. :meth:`best_response_actions` gives every
+    link's best response (15) in the current action encoding.
 
     **Observation space.** ``Box(-30, 30, (3M + 3,), float32)``, per link:
 
@@ -197,8 +204,11 @@ class InterferenceEnv(ParallelEnv):
         self._obs_dim = 3 * m + 3 + (m if self.n_primaries else 0)
         if self.action_mode == "power":
             act = gymnasium.spaces.Box(0.0, self.budget, (m,), np.float32)
-        else:
+        elif self.action_mode == "normalized":
             act = gymnasium.spaces.Box(-1.0, 1.0, (m,), np.float32)
+        else:
+            act = gymnasium.spaces.Box(-1.0, 1.0, (2 * m * m,), np.float32)
+        self._action_size = act.shape[0]
         obs = gymnasium.spaces.Box(LOG_GAIN_FLOOR, LOG_GAIN_CEIL, (self._obs_dim,), np.float32)
         self._action_spaces = {a: act for a in self.possible_agents}
         self._observation_spaces = {a: obs for a in self.possible_agents}
@@ -240,7 +250,8 @@ class InterferenceEnv(ParallelEnv):
         self.game = InterferenceGame.from_pairs(
             channels, self.pairs, self.channel_uses, primary=primary
         )
-        self.operator = GameOperator(self.game, "block")
+        structure = "dense" if self.action_mode == "precoder" else "block"
+        self.operator = GameOperator(self.game, structure)
         self.state_ = self.operator.initial_state(seed=channel_seed)
         self.agents = list(self.possible_agents)
         self.cycles = 0
@@ -260,10 +271,14 @@ class InterferenceEnv(ParallelEnv):
     ]:
         if not self.agents:
             raise RuntimeError("step() called on a finished episode; call reset()")
-        powers = self._powers_from_actions(actions)
-        observed = self._response.state  # modes of the effective channels as last observed
-        blocks = powers.gather(-1, observed.rank.flatten(-2)).view(observed.power_blocks.shape)
-        self.state_ = GameState(observed.structure, observed.mode_blocks, blocks, observed.rank)
+        raw = self._validated_actions(actions)
+        if self.action_mode == "precoder":
+            self.state_ = self._precoder_state(raw)
+        else:
+            powers = self._powers_from_actions(raw)
+            observed = self._response.state  # modes of the effective channels as last observed
+            blocks = powers.gather(-1, observed.rank.flatten(-2)).view(observed.power_blocks.shape)
+            self.state_ = GameState(observed.structure, observed.mode_blocks, blocks, observed.rank)
         self._advance()
         self.cycles += 1
         rewards = self._rewards()
@@ -297,22 +312,67 @@ class InterferenceEnv(ParallelEnv):
         """All links' observations concatenated, (L·(3M + 3),) float32 (for central critics)."""
         return np.concatenate([self._observation(i) for i in range(len(self.possible_agents))])
 
+    def best_response_actions(self) -> dict[str, np.ndarray]:
+        """Every active link's best response to the others' current precoders (semantic
+        water-filling (15), priced with primary users), encoded in this env's action space."""
+        response = self._response
+        actions = {}
+        for i, agent in enumerate(self.possible_agents):
+            if agent not in self.agents:
+                continue
+            p = response.powers[0, i].clamp_min(0.0)
+            if self.action_mode == "power":
+                action = p
+            elif self.action_mode == "normalized":
+                action = 2.0 * p / self.budget - 1.0
+            else:
+                fbar = response.state.modes[0, i] * (p / self.budget).sqrt()
+                action = torch.cat([fbar.real.reshape(-1), fbar.imag.reshape(-1)])
+            actions[agent] = action.numpy().astype(np.float32)
+        return actions
+
     # --- internals -----------------------------------------------------------------------------
-    def _powers_from_actions(self, actions: dict[str, np.ndarray]) -> torch.Tensor:
-        """(1, L, M) powers in W by semantic index, validated and projected."""
+    def _validated_actions(self, actions: dict[str, np.ndarray]) -> torch.Tensor:
+        """(L, action size) float64, or ``ValueError`` naming the agent and the problem."""
         rows = []
         for agent in self.agents:
             if agent not in actions:
                 raise ValueError(f"missing action for agent {agent!r}")
             a = np.asarray(actions[agent], dtype=np.float64)
-            if a.shape != (self.n_modes,):
+            if a.shape != (self._action_size,):
                 raise ValueError(
-                    f"action of {agent!r} must have shape ({self.n_modes},), got {a.shape}"
+                    f"action of {agent!r} must have shape ({self._action_size},), got {a.shape}"
                 )
             if not np.all(np.isfinite(a)):
                 raise ValueError(f"action of {agent!r} contains NaN or inf")
             rows.append(a)
-        raw = torch.as_tensor(np.stack(rows))
+        return torch.as_tensor(np.stack(rows))
+
+    def _precoder_state(self, raw: torch.Tensor) -> GameState:
+        """Precoders F̄ (1, L, 1, M, M) on the power ball from actions in [-1, 1]^(2M²)."""
+        m = self.n_modes
+        clipped = raw.clamp(-1.0, 1.0)
+        fbar = torch.complex(clipped[:, : m * m], clipped[:, m * m :]).reshape(-1, m, m)
+        norm = fbar.abs().square().sum((-2, -1)).sqrt()
+        self._projected = (norm > 1.0).numpy() | (clipped != raw).any(-1).numpy()
+        fbar = fbar * (self.budget**0.5 / norm.clamp_min(1.0))[:, None, None]
+        n_links = fbar.shape[0]
+        return GameState(
+            "dense",
+            fbar.to(self.game.channels.dtype).reshape(1, n_links, 1, m, m),
+            torch.ones(1, n_links, 1, m, dtype=self.game.weights.dtype),
+            torch.arange(m).expand(1, n_links, 1, m),
+        )
+
+    def _direction_powers(self) -> torch.Tensor:
+        """Power on each semantic direction, (L, M) W: column energies of F̄ = V diag(√p)."""
+        state = self.state_
+        energy = (state.mode_blocks.abs().square() * state.power_blocks.unsqueeze(-2)).sum(-2)
+        flat = energy.flatten(-2)
+        return torch.empty_like(flat).scatter_(-1, state.rank.flatten(-2), flat)[0]
+
+    def _powers_from_actions(self, raw: torch.Tensor) -> torch.Tensor:
+        """(1, L, M) powers in W by semantic index from validated actions, projected."""
         if self.action_mode == "normalized":
             share = (raw.clamp(-1.0, 1.0) + 1.0) / 2.0
             raw = self.budget * share / share.sum(-1, keepdim=True).clamp_min(1.0)
@@ -375,7 +435,7 @@ class InterferenceEnv(ParallelEnv):
     def _observation(self, index: int) -> np.ndarray:
         gains = self._response.gains[0, index]
         weights = self.game.weights[0, index]
-        powers = self.state_.powers[0, index]
+        powers = self._direction_powers()[index]
         sigma2 = float(self.game.noise_power[0])
         per_antenna = self.channel_uses * self.config.n_rx_antennas
         inr = float(self._mui[index]) / (per_antenna * sigma2)

@@ -43,7 +43,7 @@ def render_interference(env: Any, figure: Any, mode: str) -> tuple[np.ndarray | 
     geo.set_title(f"α = {env.config.alpha:g}, cycle {env.cycles}")
     geo.set_xlabel("m")
     geo.legend(loc="upper right", fontsize=7)
-    powers = env.state_.powers[0].numpy()
+    powers = env._direction_powers().numpy()
     for i, row in enumerate(powers):
         bars.plot(row, label=env.possible_agents[i], lw=1)
     bars.set_title("power per semantic mode (W)")

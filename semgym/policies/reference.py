@@ -17,6 +17,11 @@ class _PowerPolicy:
     def __init__(self, n_modes: int, budget: float, action_mode: str = "power") -> None:
         self.n_modes = check_positive_int("n_modes", n_modes)
         self.budget = check_positive("budget", budget)
+        if action_mode == "precoder":
+            raise ValueError(
+                "action_mode 'precoder' needs the link's eigenmodes, which its observation does "
+                "not carry; power-allocation policies support 'power' and 'normalized'"
+            )
         self.action_mode = check_choice("action_mode", action_mode, ACTION_MODES)
 
     @classmethod
