@@ -4,6 +4,18 @@ Every function takes tensors with leading batch dimensions and plain numbers, re
 tensors and keeps no state; it runs on whatever device its inputs live on.
 """
 
+from semgym.core.admm import (
+    admm_dual_step,
+    admm_equalizer_step,
+    admm_local_terms,
+    admm_precoder_step,
+    admm_projection_step,
+    alignment_objective,
+    augmented_lagrangian,
+    federated_precoder_step,
+    primal_residual,
+    sylvester_precoder_step,
+)
 from semgym.core.best_response import (
     BestResponse,
     block_best_response,
@@ -51,7 +63,14 @@ __all__ = [
     "SemanticPair",
     "SemanticStatistics",
     "Whitener",
+    "admm_dual_step",
+    "admm_equalizer_step",
+    "admm_local_terms",
+    "admm_precoder_step",
+    "admm_projection_step",
     "alignment_mse",
+    "alignment_objective",
+    "augmented_lagrangian",
     "block_best_response",
     "block_diagonal",
     "complex_dim",
@@ -63,6 +82,7 @@ __all__ = [
     "effective_channel",
     "effective_channel_modes",
     "empirical_mse",
+    "federated_precoder_step",
     "fit_whitener",
     "interference_covariance",
     "kron_identity",
@@ -70,6 +90,7 @@ __all__ = [
     "normalized_mse",
     "prepare_pair",
     "priced_semantic_waterfill",
+    "primal_residual",
     "project_to_budget",
     "project_to_power_ball",
     "real_to_complex",
@@ -82,6 +103,7 @@ __all__ = [
     "structured_covariance",
     "structured_mse",
     "structured_precoder",
+    "sylvester_precoder_step",
     "transmit",
     "wiener_equalizer",
 ]

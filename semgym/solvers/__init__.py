@@ -5,14 +5,34 @@
 - :mod:`~semgym.solvers.references`: uniform, random, MUI-less bound, MUI-agnostic design.
 - :mod:`~semgym.solvers.primary`: primary users (cognitive radio) and their constraints.
 - :mod:`~semgym.solvers.diagnostics`: contraction (uniqueness / convergence) diagnostic.
+- :mod:`~semgym.solvers.admm`: ADMM alignment (Algorithm 1) and the MUI-agnostic ADMM benchmark.
+- :mod:`~semgym.solvers.federated`: the federated paper's downlink, protocol accounting.
 """
 
+from semgym.solvers.admm import (
+    RECEIVERS,
+    AdmmRun,
+    MuiAgnosticAdmm,
+    admm_alignment,
+    mui_agnostic_admm,
+    wiener_objective,
+)
 from semgym.solvers.diagnostics import (
     ContractionDiagnostic,
     contraction_diagnostic,
     interference_ratio,
 )
 from semgym.solvers.dynamics import SCHEMES, GameTrace, best_response_dynamics
+from semgym.solvers.federated import (
+    FederatedConfig,
+    FederatedTrace,
+    ProtocolCost,
+    downlink_noise_power,
+    federated_admm,
+    pilot_count,
+    prepare_users,
+    protocol_cost,
+)
 from semgym.solvers.game import (
     STRUCTURES,
     GameMetrics,
@@ -33,24 +53,38 @@ from semgym.solvers.references import (
 )
 
 __all__ = [
+    "RECEIVERS",
     "SCHEMES",
     "STRUCTURES",
+    "AdmmRun",
     "Allocation",
     "ContractionDiagnostic",
+    "FederatedConfig",
+    "FederatedTrace",
     "GameMetrics",
     "GameOperator",
     "GameState",
     "GameTrace",
     "InterferenceGame",
+    "MuiAgnosticAdmm",
     "PrimaryUsers",
+    "ProtocolCost",
     "Response",
+    "admm_alignment",
     "best_response_dynamics",
     "contraction_diagnostic",
+    "downlink_noise_power",
     "evaluate",
+    "federated_admm",
     "interference_ratio",
+    "mui_agnostic_admm",
     "mui_agnostic_design",
     "mui_less_bound",
+    "pilot_count",
+    "prepare_users",
+    "protocol_cost",
     "random_powers",
     "relative_change",
     "uniform_powers",
+    "wiener_objective",
 ]

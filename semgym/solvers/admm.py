@@ -1,0 +1,282 @@
+"""ADMM alignment (federated paper Algorithm 1) and the MUI-agnostic ADMM benchmark
+(interference paper §IV).
+
+:func:`admm_alignment` runs the G/F/Z/U steps of :mod:`semgym.core.admm` for one shared
+precoder and L receivers (L = 1: a single link). :func:`mui_agnostic_admm` aligns every link
+of an interference network alone with it, ignoring the multi-user interference (MUI, R_n = σ²I),
+then evaluates the transmitted precoders under the real MUI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from semgym._validation import check_choice, check_positive, check_positive_int
+from semgym.channels.interference import InterferenceChannels
+from semgym.core import (
+    SemanticPair,
+    admm_dual_step,
+    admm_equalizer_step,
+    admm_local_terms,
+    admm_projection_step,
+    alignment_mse,
+    alignment_objective,
+    augmented_lagrangian,
+    direct_channels,
+    effective_channel,
+    federated_precoder_step,
+    interference_covariance,
+    kron_identity,
+    normalized_mse,
+    primal_residual,
+)
+from semgym.solvers.game import InterferenceGame
+
+#: Receivers :func:`mui_agnostic_admm` can evaluate with.
+RECEIVERS = ("wiener", "design")
+
+
+@dataclass(frozen=True)
+class AdmmRun:
+    """Final iterates and per-iteration trace of :func:`admm_alignment`.
+
+    Attributes:
+        precoder: F⁽ᵀ⁾, (..., B, d_x). consensus: Z⁽ᵀ⁾, the feasible precoder to transmit.
+        dual: U⁽ᵀ⁾. equalizers: G_l⁽ᵀ⁾ of the last G step, (..., L, d_y, A).
+        objective: mean_l J_l(F⁽ᵗ⁾, G_l⁽ᵗ⁾) per iteration, (T, ...).
+        lagrangian: augmented Lagrangian (6) after each iteration, (T, ...).
+        residual: ‖F⁽ᵗ⁾ − Z⁽ᵗ⁾‖_F per iteration, (T, ...).
+        mse: per-user MSE of Z⁽ᵗ⁾ with the Wiener receiver (the deployable design), (T, ..., L).
+    """
+
+    precoder: Tensor
+    consensus: Tensor
+    dual: Tensor
+    equalizers: Tensor
+    objective: Tensor
+    lagrangian: Tensor
+    residual: Tensor
+    mse: Tensor
+
+
+def admm_alignment(
+    cross_covariance: Tensor,
+    target_energy: Tensor,
+    channels: Tensor,
+    noise_covariance: Tensor,
+    initial_precoder: Tensor,
+    *,
+    budget: float,
+    rho: float = 1.0,
+    iterations: int = 30,
+) -> AdmmRun:
+    """Algorithm 1: T rounds of G (7), F (8)–(15), Z (17) and U (18) steps from Z = U = 0.
+
+    Arguments:
+        cross_covariance: P_l of every user, (..., L, d_y, d_x); users with narrower targets
+            are zero-padded in d_y (zero rows change neither the objective nor the steps).
+        target_energy: tr(R_y,l), (..., L).
+        channels: H_l = I_K ⊗ H̄_l, (..., L, A, B) dense.
+        noise_covariance: Σ_n,l, (..., L, A, A), W.
+        initial_precoder: F⁽⁰⁾, (..., B, d_x).
+        budget: P_T, W (> 0). rho: ρ (> 0). iterations: T (>= 1).
+    """
+    budget = check_positive("budget", budget)
+    rho = check_positive("rho", rho)
+    iterations = check_positive_int("iterations", iterations)
+    precoder = initial_precoder
+    consensus = torch.zeros_like(precoder)
+    dual = torch.zeros_like(precoder)
+    records: dict[str, list[Tensor]] = {k: [] for k in ("obj", "lag", "res", "mse")}
+    equalizers = precoder.new_zeros(0)
+    for _ in range(iterations):
+        equalizers = admm_equalizer_step(
+            cross_covariance, precoder.unsqueeze(-3), channels, noise_covariance
+        )
+        gram, correlation = admm_local_terms(equalizers, channels, cross_covariance)
+        precoder = federated_precoder_step(gram, correlation, consensus, dual, rho)
+        consensus = admm_projection_step(precoder, dual, budget)
+        dual = admm_dual_step(dual, precoder, consensus)
+        objective = alignment_objective(
+            equalizers,
+            channels,
+            precoder.unsqueeze(-3),
+            cross_covariance,
+            target_energy,
+            noise_covariance,
+        ).mean(-1)
+        records["obj"].append(objective)
+        records["lag"].append(augmented_lagrangian(objective, precoder, consensus, dual, rho))
+        records["res"].append(primal_residual(precoder, consensus))
+        records["mse"].append(
+            wiener_objective(cross_covariance, target_energy, channels, noise_covariance, consensus)
+        )
+    stacked = {k: torch.stack(v) for k, v in records.items()}
+    return AdmmRun(
+        precoder,
+        consensus,
+        dual,
+        equalizers,
+        stacked["obj"],
+        stacked["lag"],
+        stacked["res"],
+        stacked["mse"],
+    )
+
+
+def wiener_objective(
+    cross_covariance: Tensor,
+    target_energy: Tensor,
+    channels: Tensor,
+    noise_covariance: Tensor,
+    precoder: Tensor,
+) -> Tensor:
+    """Per-user MSE (..., L) of a shared precoder F (..., B, d_x) with each user's Wiener
+    receiver: J_l(F, G_l(F)) with G_l from the G step (7). Shapes as :func:`admm_alignment`."""
+    shared = precoder.unsqueeze(-3)
+    receivers = admm_equalizer_step(cross_covariance, shared, channels, noise_covariance)
+    return alignment_objective(
+        receivers, channels, shared, cross_covariance, target_energy, noise_covariance
+    )
+
+
+@dataclass(frozen=True)
+class MuiAgnosticAdmm:
+    """The MUI-agnostic ADMM benchmark of a batch of B networks (L links).
+
+    Attributes:
+        mse, nmse: per-link MSE / NMSE under the real MUI, (B, L).
+        network_mse, network_nmse: their means over links, (B,).
+        mui_free_mse: per-link MSE the design expects (R_n = σ²I, no MUI), (B, L).
+        precoders: transmitted Z_l per link, (B, K·N_T, d_x,l) each (feasible:
+            tr(Z Zᴴ) ≤ K·P_max).
+        tx_covariance: Z_l Z_lᴴ, (B, L, K·N_T, K·N_T).
+        runs: the per-link :class:`AdmmRun` (traces of the design, one user each).
+        receiver: ``"wiener"`` or ``"design"`` (see :func:`mui_agnostic_admm`).
+    """
+
+    mse: Tensor
+    nmse: Tensor
+    network_mse: Tensor
+    network_nmse: Tensor
+    mui_free_mse: Tensor
+    precoders: list[Tensor]
+    tx_covariance: Tensor
+    runs: list[AdmmRun]
+    receiver: str
+
+
+def mui_agnostic_admm(
+    game_or_channels: InterferenceGame | InterferenceChannels,
+    pairs: Sequence[SemanticPair],
+    *,
+    channel_uses: int | None = None,
+    rho: float = 1.0,
+    iterations: int = 30,
+    receiver: str = "wiener",
+    seed: int = 0,
+) -> MuiAgnosticAdmm:
+    """Align each link alone by ADMM ignoring MUI, then evaluate under the real MUI.
+
+    Each link l runs :func:`admm_alignment` with one user: its own pair's P_l and tr(R_y,l),
+    its direct channel I_K ⊗ H̄_ll, Σ_n = σ²I and the budget K·P_max, from
+    F⁽⁰⁾ ~ CN(0, 1) scaled to tr(F Fᴴ) = K·P_max (seeded; the same draw for the B games).
+    It transmits the feasible Z_l. Under the MUI R_n,l (5) of the other links' Z_j:
+
+    - ``receiver="wiener"`` (default): each receiver knows its MUI+noise covariance and uses
+      the Wiener filter recomputed under it; the MSE is the closed form
+      :func:`~semgym.core.alignment_mse` with R_H,l = H_llᴴ R_n,l⁻¹ H_ll.
+    - ``receiver="design"``: each receiver keeps the ADMM design G_l (the Wiener filter of Z_l
+      under σ²I, what the MUI-agnostic design deploys) and its MSE is
+      tr(R_y) − 2 Re tr(G H Z Pᴴ) + tr(G (H Z Zᴴ Hᴴ + R_n) Gᴴ)
+      (:func:`~semgym.core.alignment_objective`), never below the Wiener value.
+
+    Arguments:
+        game_or_channels: an :class:`InterferenceGame` (channels, K, σ², P_max) or sampled
+            :class:`~semgym.channels.InterferenceChannels` (then ``channel_uses`` is needed).
+        pairs: one :class:`~semgym.core.SemanticPair` per link (the full P is needed, not only
+            the semantic weights); unbatched or batched (B,) statistics.
+        channel_uses: K, with channels only (a game carries its own).
+        rho: ρ (> 0). iterations: T (>= 1). seed: F⁽⁰⁾ draw.
+    """
+    receiver = check_choice("receiver", receiver, RECEIVERS)
+    if isinstance(game_or_channels, InterferenceGame):
+        game = game_or_channels
+        per_use, k = game.channels, game.channel_uses
+        noise_power, tx_power = game.noise_power, game.tx_power_w
+    elif isinstance(game_or_channels, InterferenceChannels):
+        if channel_uses is None:
+            raise ValueError("channel_uses is required with InterferenceChannels")
+        per_use, k = game_or_channels.matrices, check_positive_int("channel_uses", channel_uses)
+        noise_power, tx_power = game_or_channels.noise_power, game_or_channels.tx_power_w
+    else:
+        raise ValueError(
+            "game_or_channels must be an InterferenceGame or InterferenceChannels, "
+            f"got {type(game_or_channels)!r}"
+        )
+    n_games, n_links = per_use.shape[:2]
+    if len(pairs) != n_links:
+        raise ValueError(
+            f"pairs must hold one SemanticPair per link (L={n_links}), got {len(pairs)}"
+        )
+    dense = kron_identity(per_use, k)  # (B, L, L, A, M)
+    direct = direct_channels(dense)  # (B, L, A, M)
+    budget = k * tx_power
+    cdtype = dense.dtype
+    sigma2 = noise_power.to(dense.real.dtype)
+    eye = torch.eye(dense.shape[-2], dtype=cdtype, device=dense.device)
+    white = sigma2[:, None, None] * eye  # (B, A, A)
+    gen = torch.Generator().manual_seed(int(seed))
+    runs, precoders = [], []
+    for link, pair in enumerate(pairs):
+        stats = pair.stats
+        cross = stats.cross_covariance.to(device=dense.device, dtype=cdtype)
+        energy = stats.target_energy.to(device=dense.device, dtype=sigma2.dtype)
+        cross = cross.expand(n_games, *cross.shape[-2:]).unsqueeze(-3)
+        energy = energy.expand(n_games).unsqueeze(-1)
+        parts = torch.randn(dense.shape[-1], stats.tx_dim, 2, dtype=torch.float64, generator=gen)
+        start = torch.view_as_complex(parts).to(device=dense.device, dtype=cdtype)
+        start = start * (budget / start.abs().square().sum()).sqrt()
+        run = admm_alignment(
+            cross,
+            energy,
+            direct[:, link].unsqueeze(-3),
+            white.unsqueeze(-3),
+            start.expand(n_games, *start.shape),
+            budget=budget,
+            rho=rho,
+            iterations=iterations,
+        )
+        runs.append(run)
+        precoders.append(run.consensus)
+    tx_cov = torch.stack([z @ z.mH for z in precoders], 1)  # (B, L, M, M)
+    noise = interference_covariance(dense, tx_cov, sigma2)  # (B, L, A, A)
+    mse, free, energies = [], [], []
+    for link, (pair, z) in enumerate(zip(pairs, precoders, strict=True)):
+        stats = pair.stats
+        h, r_n = direct[:, link], noise[:, link]
+        energies.append(stats.target_energy.to(sigma2.dtype).expand(n_games))
+        free.append(runs[link].mse[-1, ..., 0])
+        if receiver == "wiener":
+            mse.append(alignment_mse(z, effective_channel(h, r_n), stats))
+        else:
+            cross = stats.cross_covariance.to(cdtype)
+            design = admm_equalizer_step(cross, z, h, white)
+            mse.append(alignment_objective(design, h, z, cross, energies[-1], r_n))
+    mse_t = torch.stack(mse, -1)
+    nmse = normalized_mse(mse_t, torch.stack(energies, -1))
+    return MuiAgnosticAdmm(
+        mse_t,
+        nmse,
+        mse_t.mean(-1),
+        nmse.mean(-1),
+        torch.stack(free, -1),
+        precoders,
+        tx_cov,
+        runs,
+        receiver,
+    )
