@@ -2,5 +2,6 @@
 
 from semgym.policies.evaluation import evaluate
 from semgym.policies.reference import BestResponse, RandomPolicy, Uniform
+from semgym.policies.scenario import MuiAgnosticADMM, MuiLess
 
-__all__ = ["BestResponse", "RandomPolicy", "Uniform", "evaluate"]
+__all__ = ["BestResponse", "MuiAgnosticADMM", "MuiLess", "RandomPolicy", "Uniform", "evaluate"]

@@ -15,7 +15,10 @@ PAPER_SEEDS = (27, 42, 100, 123, 144, 200)
 def _run_episode(policy: Any, env: Any, seed: int) -> dict[str, Any]:
     observations, infos = env.reset(seed=seed)
     while env.agents:
-        actions = {agent: policy.act(observations[agent]) for agent in env.agents}
+        if getattr(policy, "needs_agent", False):  # designs that read the scenario
+            actions = {agent: policy.act(observations[agent], agent) for agent in env.agents}
+        else:
+            actions = {agent: policy.act(observations[agent]) for agent in env.agents}
         observations, _, _, _, infos = env.step(actions)
     agents = list(infos)
     row = {
@@ -37,7 +40,8 @@ def evaluate(
     show: bool = True,
 ) -> list[dict[str, Any]]:
     """Run each policy on ``env`` (a semgym interference ``parallel_env``) for one episode per
-    channel seed; every agent acts with ``policy.act(observation)``.
+    channel seed; every agent acts with ``policy.act(observation)`` (or
+    ``policy.act(observation, agent)`` for scenario designs with ``needs_agent``).
 
     Returns one row per policy: network and per-link NMSE (mean over seeds), network MSE in dB,
     worst exploitability at the end of the episodes, and, when the env reports it, accuracy

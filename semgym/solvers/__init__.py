@@ -7,6 +7,7 @@
 - :mod:`~semgym.solvers.diagnostics`: contraction (uniqueness / convergence) diagnostic.
 - :mod:`~semgym.solvers.admm`: ADMM alignment (Algorithm 1) and the MUI-agnostic ADMM benchmark.
 - :mod:`~semgym.solvers.federated`: the federated paper's downlink, protocol accounting.
+- :mod:`~semgym.solvers.federated_baselines`: its First-K, Top-K, MMSE-SVD + LS, multi-link.
 """
 
 from semgym.solvers.admm import (
@@ -33,6 +34,15 @@ from semgym.solvers.federated import (
     prepare_users,
     protocol_cost,
 )
+from semgym.solvers.federated_baselines import (
+    BASELINE_RECEIVERS,
+    SELECTIONS,
+    BaselineResult,
+    first_k,
+    mmse_svd_least_squares,
+    multi_link,
+    top_k,
+)
 from semgym.solvers.game import (
     STRUCTURES,
     GameMetrics,
@@ -53,11 +63,14 @@ from semgym.solvers.references import (
 )
 
 __all__ = [
+    "BASELINE_RECEIVERS",
     "RECEIVERS",
     "SCHEMES",
+    "SELECTIONS",
     "STRUCTURES",
     "AdmmRun",
     "Allocation",
+    "BaselineResult",
     "ContractionDiagnostic",
     "FederatedConfig",
     "FederatedTrace",
@@ -76,15 +89,19 @@ __all__ = [
     "downlink_noise_power",
     "evaluate",
     "federated_admm",
+    "first_k",
     "interference_ratio",
+    "mmse_svd_least_squares",
     "mui_agnostic_admm",
     "mui_agnostic_design",
     "mui_less_bound",
+    "multi_link",
     "pilot_count",
     "prepare_users",
     "protocol_cost",
     "random_powers",
     "relative_change",
+    "top_k",
     "uniform_powers",
     "wiener_objective",
 ]

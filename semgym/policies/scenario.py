@@ -1,0 +1,95 @@
+"""Reference designs that read the scenario (perfect CSI, assumption A2) instead of reacting to
+observations: the MUI-less design and the MUI-agnostic ADMM benchmark (interference paper §IV).
+
+Their precoders are not water-filling on the observed modes, so they act in the interference
+env's ``action_mode="precoder"``; since a design belongs to one link, ``act`` takes the agent's
+name too (:func:`~semgym.policies.evaluate` passes it to policies with ``needs_agent``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from semgym.solvers import GameOperator, mui_agnostic_admm
+
+
+class _ScenarioDesign:
+    """Per-episode precoders F̄_l (M × M, semantic basis) of every link, cached by channel seed."""
+
+    needs_agent = True
+
+    def __init__(self, env: Any) -> None:
+        base = getattr(env, "unwrapped", env)
+        if getattr(base, "action_mode", None) != "precoder":
+            raise ValueError(
+                f"{type(self).__name__} acts in action_mode='precoder' (its precoders are not "
+                "water-filling on the observed modes); create the env with that mode"
+            )
+        self.env = base
+        self._seed: int | None = None
+        self._actions: dict[str, np.ndarray] = {}
+
+    def _design(self) -> torch.Tensor:
+        """F̄ for every link, (L, M, M): rows transmit dimensions, columns semantic directions."""
+        raise NotImplementedError
+
+    def act(self, observation: np.ndarray, agent: str) -> np.ndarray:
+        """The precoder action of ``agent`` for the env's current channel realization."""
+        env = self.env
+        if self._seed != env.channel_seed or agent not in self._actions:
+            fbar = self._design() / env.budget**0.5
+            self._actions = {
+                a: torch.cat([f.real.reshape(-1), f.imag.reshape(-1)]).numpy().astype(np.float32)
+                for a, f in zip(env.possible_agents, fbar, strict=True)
+            }
+            self._seed = env.channel_seed
+        return self._actions[agent]
+
+
+class MuiLess(_ScenarioDesign):
+    """The MUI-less design: each link water-fills its own channel with R_n = σ² I (no MUI).
+
+    Played in the env it is evaluated under the real MUI (a MUI-agnostic water-filling); the
+    interference-free bound itself, designed *and* evaluated without MUI, is
+    :func:`semgym.solvers.mui_less_bound`.
+    """
+
+    def _design(self) -> torch.Tensor:
+        env = self.env
+        operator = GameOperator(env.game, "dense")
+        alone = operator.effective(env.state_.to_dense(), interference=False)
+        response = operator.respond(alone)
+        powers = response.powers[0].clamp_min(0.0)
+        return response.state.modes[0] * powers.sqrt().unsqueeze(-2).to(response.state.modes.dtype)
+
+
+class MuiAgnosticADMM(_ScenarioDesign):
+    """The MUI-agnostic ADMM benchmark: each link aligned alone by ADMM (G/F/Z/U steps, σ² I),
+    transmitting its feasible Z_l; the env then evaluates it under the real MUI.
+
+    ρ defaults to mean tr(R_y)/(K·P_max), the scale at which plain ADMM converges on
+    unwhitened targets (ρ = 1, the federated paper's value, assumes whitened targets).
+    The precoder enters the env as F̄_l = Z_l Q̃_l (its part on the top-M semantic directions).
+    """
+
+    def __init__(self, env: Any, *, rho: float | None = None, iterations: int = 60) -> None:
+        super().__init__(env)
+        self.rho = rho
+        self.iterations = iterations
+
+    def _design(self) -> torch.Tensor:
+        env = self.env
+        rho = self.rho
+        if rho is None:
+            rho = float(env.game.target_energy.mean()) / env.budget
+        result = mui_agnostic_admm(
+            env.game, env.pairs, rho=rho, iterations=self.iterations, seed=env.channel_seed
+        )
+        rows = []
+        for z, pair in zip(result.precoders, env.pairs, strict=True):
+            directions = pair.stats.semantic_directions(env.n_modes).to(z.dtype)
+            rows.append(z[0] @ directions)
+        return torch.stack(rows)
