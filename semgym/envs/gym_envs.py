@@ -18,6 +18,13 @@ import numpy as np
 from semgym.envs.interference import InterferenceEnv
 
 
+def _episode_seed(env: gymnasium.Env, seed: int | None) -> int:
+    """Seed ``env``'s RNG (gymnasium's ``reset(seed)`` contract) and return the channel seed of
+    the episode: ``seed`` itself, or a draw from that RNG when ``seed`` is None."""
+    gymnasium.Env.reset(env, seed=seed)
+    return int(env.np_random.integers(0, 2**31 - 1)) if seed is None else int(seed)
+
+
 class InterferenceGymEnv(gymnasium.Env):
     """Central controller of all L links.
 
@@ -46,10 +53,7 @@ class InterferenceGymEnv(gymnasium.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        super().reset(seed=seed)
-        if seed is None:
-            seed = int(self.np_random.integers(0, 2**31 - 1))
-        _, infos = self.multi.reset(seed=seed, options=options)
+        _, infos = self.multi.reset(seed=_episode_seed(self, seed), options=options)
         return self.multi.state(), self._info(infos)
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
@@ -113,10 +117,9 @@ class InterferenceLinkEnv(gymnasium.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        super().reset(seed=seed)
-        if seed is None:
-            seed = int(self.np_random.integers(0, 2**31 - 1))
-        self._observations, infos = self.multi.reset(seed=seed, options=options)
+        self._observations, infos = self.multi.reset(
+            seed=_episode_seed(self, seed), options=options
+        )
         return self._observations[self.agent], infos[self.agent]
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:

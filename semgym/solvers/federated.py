@@ -205,6 +205,30 @@ def downlink_noise_power(channels: Tensor, config: FederatedConfig) -> Tensor:
     return energy * scale
 
 
+def check_downlink(pairs: Sequence[SemanticPair], channels: Tensor, config: FederatedConfig) -> int:
+    """Validate a downlink scenario (user group, channels, config); returns the AP's d_x.
+
+    ``ValueError`` names the field: ``config``, ``pairs`` (empty, wrong count, different AP
+    latent widths) or ``channels`` (not complex, not (..., L, N_R, N_T)).
+    """
+    if not isinstance(config, FederatedConfig):
+        raise ValueError(f"config must be a FederatedConfig, got {type(config).__name__}")
+    if len(pairs) == 0:
+        raise ValueError("pairs (the user group) must not be empty")
+    if len(pairs) != config.n_users:
+        raise ValueError(f"pairs must hold n_users = {config.n_users} pairs, got {len(pairs)}")
+    want = (config.n_users, config.n_rx, config.n_tx)
+    if not isinstance(channels, Tensor) or tuple(channels.shape[-3:]) != want:
+        shape = tuple(channels.shape) if isinstance(channels, Tensor) else type(channels)
+        raise ValueError(f"channels must be (..., L, N_R, N_T) = (..., {want}), got {shape}")
+    if not channels.is_complex():
+        raise ValueError("channels must be complex")
+    tx_dims = {p.stats.tx_dim for p in pairs}
+    if len(tx_dims) != 1:
+        raise ValueError(f"every pair must share the AP latents (one d_x), got {sorted(tx_dims)}")
+    return tx_dims.pop()
+
+
 def federated_admm(
     pairs: Sequence[SemanticPair],
     channels: Tensor,
@@ -222,18 +246,7 @@ def federated_admm(
         config: the scenario (L, N_T, N_R must match ``channels`` and ``pairs``).
         n_pilots: n, for the protocol accounting only (the statistics are normalized by n).
     """
-    if len(pairs) == 0:
-        raise ValueError("pairs (the user group) must not be empty")
-    if len(pairs) != config.n_users:
-        raise ValueError(f"pairs must hold n_users = {config.n_users} pairs, got {len(pairs)}")
-    want = (config.n_users, config.n_rx, config.n_tx)
-    if not isinstance(channels, Tensor) or tuple(channels.shape[-3:]) != want:
-        shape = tuple(channels.shape) if isinstance(channels, Tensor) else type(channels)
-        raise ValueError(f"channels must be (..., L, N_R, N_T) = (..., {want}), got {shape}")
-    tx_dims = {p.stats.tx_dim for p in pairs}
-    if len(tx_dims) != 1:
-        raise ValueError(f"every pair must share the AP latents (one d_x), got {sorted(tx_dims)}")
-    d_x = tx_dims.pop()
+    d_x = check_downlink(pairs, channels, config)
     cdtype = channels.dtype
     real = channels.real.dtype
     d_y = max(p.stats.rx_dim for p in pairs)

@@ -43,6 +43,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import Tensor
 
+from semgym._validation import check_choice
 from semgym.core import (
     SemanticPair,
     alignment_mse,
@@ -57,7 +58,7 @@ from semgym.core import (
 )
 from semgym.core.linalg import identity_like
 from semgym.core.statistics import check_mode_count
-from semgym.solvers.federated import FederatedConfig, downlink_noise_power
+from semgym.solvers.federated import FederatedConfig, check_downlink, downlink_noise_power
 
 #: Receivers of :func:`first_k` / :func:`top_k`.
 BASELINE_RECEIVERS = ("wiener", "mmse_svd_ls")
@@ -95,31 +96,10 @@ class BaselineResult:
 
 
 def _check(pairs: Sequence[SemanticPair], channels: Tensor, config: FederatedConfig) -> int:
-    """Validate the inputs; returns d_x."""
-    if not isinstance(config, FederatedConfig):
-        raise ValueError(f"config must be a FederatedConfig, got {type(config).__name__}")
-    if len(pairs) == 0:
-        raise ValueError("pairs (the user group) must not be empty")
-    if len(pairs) != config.n_users:
-        raise ValueError(f"pairs must hold n_users = {config.n_users} pairs, got {len(pairs)}")
-    want = (config.n_users, config.n_rx, config.n_tx)
-    if not isinstance(channels, Tensor) or tuple(channels.shape[-3:]) != want:
-        shape = tuple(channels.shape) if isinstance(channels, Tensor) else type(channels)
-        raise ValueError(f"channels must be (..., L, N_R, N_T) = (..., {want}), got {shape}")
-    if not channels.is_complex():
-        raise ValueError("channels must be complex")
-    tx_dims = {p.stats.tx_dim for p in pairs}
-    if len(tx_dims) != 1:
-        raise ValueError(f"every pair must share the AP latents (one d_x), got {sorted(tx_dims)}")
-    d_x = tx_dims.pop()
+    """Validate the inputs (:func:`check_downlink`) and K·N_T <= d_x; returns d_x."""
+    d_x = check_downlink(pairs, channels, config)
     check_mode_count(config.channel_uses * config.n_tx, d_x)
     return d_x
-
-
-def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-    return value  # type: ignore[return-value]
 
 
 def _selection(d_x: int, index: Tensor, config: FederatedConfig, dtype, device) -> Tensor:
@@ -229,7 +209,7 @@ def first_k(
     "mmse_svd_ls": MMSE-SVD channel equalizer then least-squares alignment (20)).
     """
     _check(pairs, channels, config)
-    receiver = _check_choice("receiver", receiver, BASELINE_RECEIVERS)
+    receiver = check_choice("receiver", receiver, BASELINE_RECEIVERS)
     index = torch.arange(config.channel_uses * config.n_tx)
     return _selection_baseline("first_k", index, pairs, channels, config, receiver, 0)
 
@@ -247,7 +227,7 @@ def top_k(
     Pairs must be unbatched (one index set for the deployment).
     """
     _check(pairs, channels, config)
-    receiver = _check_choice("receiver", receiver, BASELINE_RECEIVERS)
+    receiver = check_choice("receiver", receiver, BASELINE_RECEIVERS)
     b = config.channel_uses * config.n_tx
     index = _top_index(pairs, b)
     side = config.n_users * b
@@ -266,7 +246,7 @@ def mmse_svd_least_squares(
     ``selection`` in :data:`SELECTIONS`: which B whitened components the AP sends ("first" as
     :func:`first_k`, "top" as :func:`top_k`, with its side information), uniform power.
     """
-    selection = _check_choice("selection", selection, SELECTIONS)
+    selection = check_choice("selection", selection, SELECTIONS)
     make = first_k if selection == "first" else top_k
     result = make(pairs, channels, config, receiver="mmse_svd_ls")
     return replace(result, name=f"mmse_svd_ls_{selection}")
