@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from semgym.core.linalg import hermitian_part, identity_like, real_trace
+from semgym.core.linalg import cholesky, hermitian_eigh, hermitian_part, identity_like, real_trace
 
 
 def direct_channels(channels: Tensor) -> Tensor:
@@ -28,6 +28,44 @@ def received_interference(channels: Tensor, tx_covariance: Tensor) -> Tensor:
     return hermitian_part((per_pair * mask).sum(-4))
 
 
+def interferer_index(n_links: int, device: torch.device | str | None = None) -> Tensor:
+    """(L, L − 1) int64: row l lists the interferers j ≠ l of receiver l, ascending."""
+    rows = [[j for j in range(n_links) if j != rx] for rx in range(n_links)]
+    return torch.tensor(rows, dtype=torch.int64, device=device).reshape(n_links, n_links - 1)
+
+
+def interferer_channels(channels: Tensor, index: Tensor) -> Tensor:
+    """H_{j,l} of the L − 1 interferers j ≠ l of every receiver l, (..., L, L − 1, A, B), from
+    (..., L, L, A, B) channels (tx-major) and :func:`interferer_index`."""
+    rx = torch.arange(index.shape[0], device=index.device)[:, None].expand_as(index)
+    return channels[..., index, rx, :, :]
+
+
+def interference_factor(
+    interferers: Tensor, tx_factors: Tensor, index: Tensor, blocks: int = 1
+) -> Tensor:
+    """C_l with C_l C_lᴴ = Σ_{j≠l} H_{j,l} F_j F_jᴴ H_{j,l}ᴴ (the MUI of (5)), per column block.
+
+    Arguments:
+        interferers: H_{j,l} from :func:`interferer_channels`, (..., L, L − 1, A, B).
+        tx_factors: F_j, (..., L, B, blocks·r): any factor of the transmit covariance (e.g.
+            V diag(√p)); with ``blocks`` > 1 its columns hold ``blocks`` factors that share
+            the channel (the K channel uses on the block path), each of r columns.
+        index: :func:`interferer_index`.
+
+    Returns C, (..., blocks, L, A, (L − 1)·r); the MUI power of block k at receiver l is
+    ‖C_kl‖²_F. It skips the j = l products that :func:`received_interference` computes, and
+    multiplies each H_{j,l} once for all blocks.
+    """
+    products = interferers @ tx_factors[..., index, :, :]  # (..., L, L−1, A, blocks·r)
+    *lead, n_links, n_int, rows, cols = products.shape
+    r = cols // blocks
+    split = products.reshape(*lead, n_links, n_int, rows, blocks, r)
+    d = len(lead)
+    order = (*range(d), d + 3, d, d + 2, d + 1, d + 4)  # (..., blocks, L, A, L−1, r)
+    return split.permute(order).reshape(*lead, blocks, n_links, rows, n_int * r)
+
+
 def interference_covariance(
     channels: Tensor, tx_covariance: Tensor, noise_power: Tensor | float
 ) -> Tensor:
@@ -35,8 +73,12 @@ def interference_covariance(
 
     ``noise_power`` σ² (watts) is a float or a tensor broadcastable to the leading shape (...).
     """
-    interference = received_interference(channels, tx_covariance)
-    sigma2 = torch.as_tensor(noise_power, dtype=interference.real.dtype, device=channels.device)
+    return add_noise(received_interference(channels, tx_covariance), noise_power)
+
+
+def add_noise(interference: Tensor, noise_power: Tensor | float) -> Tensor:
+    """σ² I + MUI: R_{n,l} (..., L, A, A) from the received MUI covariances (..., L, A, A)."""
+    sigma2 = torch.as_tensor(noise_power, dtype=interference.real.dtype, device=interference.device)
     return interference + sigma2[..., None, None, None] * identity_like(interference)
 
 
@@ -50,7 +92,7 @@ def effective_channel(direct: Tensor, noise_covariance: Tensor) -> Tensor:
 
     Computed through the Cholesky factor of R_n, so the result is Hermitian PSD by construction.
     """
-    chol = torch.linalg.cholesky(noise_covariance)
+    chol = cholesky(noise_covariance, "Cholesky factorization of R_n")
     whitened = torch.linalg.solve_triangular(chol, direct, upper=False)
     return hermitian_part(whitened.mH @ whitened)
 
@@ -60,5 +102,5 @@ def effective_channel_modes(effective: Tensor) -> tuple[Tensor, Tensor]:
 
     Returns (λ (..., B) real, V (..., B, B)).
     """
-    eigenvalues, eigenvectors = torch.linalg.eigh(hermitian_part(effective))
+    eigenvalues, eigenvectors = hermitian_eigh(hermitian_part(effective))
     return eigenvalues.flip(-1).clamp_min(0.0), eigenvectors.flip(-1)

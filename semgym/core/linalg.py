@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
 import torch
 from torch import Tensor
 
@@ -21,6 +25,13 @@ def identity_like(matrix: Tensor) -> Tensor:
     n = matrix.shape[-1]
     eye = torch.eye(n, dtype=matrix.dtype, device=matrix.device)
     return eye.expand(matrix.shape)
+
+
+def squared_magnitude(values: Tensor) -> Tensor:
+    """|x|² elementwise, real, same shape (through the real view: faster than ``abs()²``)."""
+    if values.is_complex():
+        return torch.view_as_real(values).square().sum(-1)
+    return values.square()
 
 
 def block_diagonal(blocks: Tensor) -> Tensor:
@@ -47,3 +58,85 @@ def diagonal_blocks(matrix: Tensor, copies: int) -> Tensor:
     n = size // copies
     shaped = matrix.reshape(*matrix.shape[:-2], copies, n, copies, n)
     return torch.diagonal(shaped, dim1=-4, dim2=-2).permute(*range(matrix.dim() - 2), -1, -3, -2)
+
+
+#: Smallest batch of matrices that :func:`hermitian_eigh` splits over CPU threads.
+PARALLEL_EIGH_MIN_BATCH = 1024
+_EIGH_POOL: ThreadPoolExecutor | None = None
+
+
+def _eigh_pool(workers: int) -> ThreadPoolExecutor:
+    global _EIGH_POOL
+    if _EIGH_POOL is None or _EIGH_POOL._max_workers != workers:
+        _EIGH_POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="semgym-eigh")
+    return _EIGH_POOL
+
+
+def hermitian_eigh(matrix: Tensor) -> tuple[Tensor, Tensor]:
+    """``torch.linalg.eigh`` of Hermitian (..., n, n) matrices, ascending eigenvalues.
+
+    On the CPU, torch solves a batch one matrix after another on a single thread; a large
+    batch is split into ``torch.get_num_threads()`` chunks solved on as many threads (each
+    matrix is still solved alone, so the result is exactly ``torch.linalg.eigh``'s).
+    """
+    threads = torch.get_num_threads()
+    flat = matrix.reshape(-1, *matrix.shape[-2:])
+    if matrix.device.type != "cpu" or threads < 2 or flat.shape[0] < PARALLEL_EIGH_MIN_BATCH:
+        return torch.linalg.eigh(matrix)
+    chunks = flat.chunk(threads)
+    parts = list(_eigh_pool(threads).map(torch.linalg.eigh, chunks))
+    values = torch.cat([p[0] for p in parts]).reshape(matrix.shape[:-1])
+    vectors = torch.cat([p[1] for p in parts]).reshape(matrix.shape)
+    return values, vectors
+
+
+_DEVICE_SIDE_CHECKS = False
+
+
+@contextmanager
+def device_side_checks() -> Iterator[None]:
+    """Check tensor values the way the accelerator path does, also on the CPU.
+
+    Inside, :func:`check_on_host` is False everywhere: value checks become device-side asserts
+    (``torch._assert_async``) instead of host branches, so tests can prove on a CPU that a step
+    never reads a tensor value on the host.
+    """
+    global _DEVICE_SIDE_CHECKS
+    previous, _DEVICE_SIDE_CHECKS = _DEVICE_SIDE_CHECKS, True
+    try:
+        yield
+    finally:
+        _DEVICE_SIDE_CHECKS = previous
+
+
+def check_on_host(tensor: Tensor) -> bool:
+    """Whether value checks on ``tensor`` may read it on the host (CPU tensors, outside
+    :func:`device_side_checks`); otherwise use ``torch._assert_async``."""
+    return tensor.device.type == "cpu" and not _DEVICE_SIDE_CHECKS
+
+
+def check_factorization(info: Tensor, name: str) -> None:
+    """Raise if a ``torch.linalg.*_ex`` factorization failed (``info`` ≠ 0 anywhere).
+
+    ``ValueError`` on the CPU; on accelerators a device-side assert, so the caller never waits
+    for the device.
+    """
+    if check_on_host(info):
+        if bool((info != 0).any()):
+            raise ValueError(f"{name} failed: the matrix is singular or not positive definite")
+    else:
+        torch._assert_async((info == 0).all(), f"{name} failed")
+
+
+def cholesky(matrix: Tensor, name: str = "Cholesky factorization") -> Tensor:
+    """Lower Cholesky factor of Hermitian PD (..., n, n) matrices (checked, see above)."""
+    factor, info = torch.linalg.cholesky_ex(matrix)
+    check_factorization(info, name)
+    return factor
+
+
+def solve(matrix: Tensor, rhs: Tensor, name: str = "linear solve") -> Tensor:
+    """A⁻¹ B for invertible (..., n, n) A and (..., n, k) B (checked, see above)."""
+    result, info = torch.linalg.solve_ex(matrix, rhs)
+    check_factorization(info, name)
+    return result

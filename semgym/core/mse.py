@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from semgym.core.linalg import identity_like, real_trace
+from semgym.core.linalg import cholesky, identity_like, real_trace
 from semgym.core.statistics import SemanticStatistics
 
 
@@ -51,9 +51,21 @@ def structured_mse(
     """
     root = powers.clamp_min(0.0).sqrt().to(modes.dtype)
     scaled = modes * root.unsqueeze(-2)
-    gram = scaled.mH @ effective @ scaled
-    captured = torch.linalg.solve(identity_like(gram) + gram, gram)
-    return target_energy - (torch.diagonal(captured, dim1=-2, dim2=-1).real * weights).sum(-1)
+    return target_energy - captured_energy(scaled.mH @ effective @ scaled, weights)
+
+
+def captured_energy(gram: Tensor, weights: Tensor) -> Tensor:
+    """tr((I + A)⁻¹ A diag(w)) for Hermitian PSD A (..., M, M) and w (..., M), shape (...).
+
+    Through the Cholesky factor I + A = L Lᴴ: (I + A)⁻¹ = Yᴴ Y with Y = L⁻¹, and the diagonal
+    of Yᴴ (Y A) is summed with the weights (no cancellation for weak modes).
+    """
+    eye = identity_like(gram)
+    inverse_factor = torch.linalg.solve_triangular(
+        cholesky(eye + gram, "Cholesky factorization of I + A"), eye, upper=False
+    )
+    diagonal = (inverse_factor.conj() * (inverse_factor @ gram)).sum(-2).real
+    return (diagonal * weights).sum(-1)
 
 
 def normalized_mse(mse: Tensor, target_energy: Tensor) -> Tensor:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from semgym.core.linalg import check_on_host
+
 #: Geometric bisection steps; each halves log(hi/lo), so 64 steps resolve a bracket spanning
 #: 1e-250 to machine precision.
 _BISECTION_STEPS = 64
@@ -28,8 +30,12 @@ def _check_inputs(weights: Tensor, gains: Tensor, budget: Tensor | float) -> Ten
         raise ValueError(f"weights {tuple(weights.shape)} and gains {tuple(gains.shape)} differ")
     budget = torch.as_tensor(budget, dtype=gains.dtype, device=gains.device)
     for name, value in (("weights", weights), ("gains", gains), ("budget", budget)):
-        if not bool(torch.isfinite(value).all()) or bool((value < 0).any()):
-            raise ValueError(f"{name} must be finite and >= 0")
+        valid = (torch.isfinite(value) & (value >= 0)).all()
+        if check_on_host(value):
+            if not bool(valid):
+                raise ValueError(f"{name} must be finite and >= 0")
+        else:  # no host synchronization on accelerators: a device-side assert
+            torch._assert_async(valid, f"{name} must be finite and >= 0")
     return budget.expand(gains.shape[:-1])
 
 

@@ -5,7 +5,6 @@ See :class:`InterferenceEnv` for the manual.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import gymnasium
@@ -16,15 +15,17 @@ from pettingzoo.utils import parallel_to_aec, wrappers
 
 from semgym import core
 from semgym._validation import check_choice, check_positive, check_positive_int
-from semgym.channels import InterferenceChannelConfig, sample_interference_channels
-from semgym.envs._scenario import cached_bank, cached_pair, link_encoders, make_primaries
+from semgym.channels import InterferenceChannelConfig
+from semgym.envs._scenario import cached_bank, cached_pair, link_encoders
+from semgym.envs.batch import ACTION_MODES, LOG_CEIL, LOG_FLOOR, InterferenceBatch
 from semgym.solvers import GameOperator, GameState, InterferenceGame
 
 REWARDS = ("nmse", "mse", "accuracy")
-ACTION_MODES = ("power", "normalized", "precoder")
+#: Floating-point precision of the env's computations (observations are float32 either way).
+DTYPES = {"float64": torch.complex128, "float32": torch.complex64}
 #: Observed log10 gains are floored at this value (λ·K·P_max below 1e-30 is no gain at all).
-LOG_GAIN_FLOOR = -30.0
-LOG_GAIN_CEIL = 30.0
+LOG_GAIN_FLOOR = LOG_FLOOR
+LOG_GAIN_CEIL = LOG_CEIL
 
 
 class InterferenceEnv(ParallelEnv):
@@ -123,9 +124,12 @@ class InterferenceEnv(ParallelEnv):
       interference price (journal abstract).
     - ``info_accuracy=False``: report accuracy in infos whatever the reward.
     - ``render_mode=None``: ``"rgb_array"`` or ``"human"``.
+    - ``dtype="float64"``: precision of the computations (``"float32"`` is what the vector env
+      uses by default; observations are float32 either way).
 
-    **Vectorized environment.** ``semgym.vector.InterferenceVecEnv`` (planned) batches the same
-    state over many channel realizations.
+    **Vectorized environment.** :class:`semgym.vector.InterferenceVecEnv` runs the same
+    implementation (:class:`~semgym.envs.batch.InterferenceBatch`) for ``num_envs`` channel
+    realizations at once on CPU or CUDA; with the same seeds it gives the same numbers.
 
     **Version history.** v0: initial release.
     """
@@ -160,6 +164,7 @@ class InterferenceEnv(ParallelEnv):
         interference_cap: float = 0.1,
         info_accuracy: bool = False,
         render_mode: str | None = None,
+        dtype: str = "float64",
     ) -> None:
         n_links = check_positive_int("n_links", n_links)
         n_antennas = check_positive_int("n_antennas", n_antennas)
@@ -197,6 +202,18 @@ class InterferenceEnv(ParallelEnv):
                     f"complex symbols of encoder {tx!r} (width {pair.tx_real_dim}); lower "
                     "channel_uses or the number of antennas"
                 )
+
+        self.dtype = check_choice("dtype", dtype, DTYPES)
+        self.batch = InterferenceBatch(
+            config=self.config,
+            channel_uses=self.channel_uses,
+            pairs=self.pairs,
+            action_mode=self.action_mode,
+            n_primaries=self.n_primaries,
+            interference_cap=self.interference_cap,
+            batch_size=1,
+            dtype=DTYPES[self.dtype],
+        )
 
         self.possible_agents = [f"link_{i}" for i in range(n_links)]
         self.agents: list[str] = []
@@ -236,27 +253,11 @@ class InterferenceEnv(ParallelEnv):
             if self._np_random is None:
                 self._np_random = np.random.default_rng()
             channel_seed = int(self._np_random.integers(0, 2**31 - 1))
-        channels = sample_interference_channels(
-            self.config, batch_size=1, seed=channel_seed, dtype=torch.complex128
-        )
-        primary = make_primaries(
-            self.config,
-            self.n_primaries,
-            self.interference_cap,
-            float(channels.noise_power[0]),
-            seed=channel_seed,
-        )
         self.channel_seed = channel_seed
-        self.game = InterferenceGame.from_pairs(
-            channels, self.pairs, self.channel_uses, primary=primary
-        )
-        structure = "dense" if self.action_mode == "precoder" else "block"
-        self.operator = GameOperator(self.game, structure)
-        self.state_ = self.operator.initial_state(seed=channel_seed)
+        self.batch.reset([channel_seed])
         self.agents = list(self.possible_agents)
         self.cycles = 0
-        self._projected = np.zeros(len(self.agents), dtype=bool)
-        self._advance()
+        self._refresh()
         observations = self._observations()
         return observations, self._infos()
 
@@ -272,15 +273,9 @@ class InterferenceEnv(ParallelEnv):
         if not self.agents:
             raise RuntimeError("step() called on a finished episode; call reset()")
         raw = self._validated_actions(actions)
-        if self.action_mode == "precoder":
-            self.state_ = self._precoder_state(raw)
-        else:
-            powers = self._powers_from_actions(raw)
-            observed = self._response.state  # modes of the effective channels as last observed
-            blocks = powers.gather(-1, observed.rank.flatten(-2)).view(observed.power_blocks.shape)
-            self.state_ = GameState(observed.structure, observed.mode_blocks, blocks, observed.rank)
-        self._advance()
+        self.batch.step(raw.to(self.batch.real_dtype).unsqueeze(0))
         self.cycles += 1
+        self._refresh()
         rewards = self._rewards()
         truncated = self.cycles >= self.max_cycles
         truncations = {a: truncated for a in self.agents}
@@ -315,21 +310,12 @@ class InterferenceEnv(ParallelEnv):
     def best_response_actions(self) -> dict[str, np.ndarray]:
         """Every active link's best response to the others' current precoders (semantic
         water-filling (15), priced with primary users), encoded in this env's action space."""
-        response = self._response
-        actions = {}
-        for i, agent in enumerate(self.possible_agents):
-            if agent not in self.agents:
-                continue
-            p = response.powers[0, i].clamp_min(0.0)
-            if self.action_mode == "power":
-                action = p
-            elif self.action_mode == "normalized":
-                action = 2.0 * p / self.budget - 1.0
-            else:
-                fbar = response.state.modes[0, i] * (p / self.budget).sqrt()
-                action = torch.cat([fbar.real.reshape(-1), fbar.imag.reshape(-1)])
-            actions[agent] = action.numpy().astype(np.float32)
-        return actions
+        encoded = self.batch.best_response_actions()[0]
+        return {
+            agent: encoded[i].numpy().astype(np.float32)
+            for i, agent in enumerate(self.possible_agents)
+            if agent in self.agents
+        }
 
     # --- internals -----------------------------------------------------------------------------
     def _validated_actions(self, actions: dict[str, np.ndarray]) -> torch.Tensor:
@@ -348,49 +334,41 @@ class InterferenceEnv(ParallelEnv):
             rows.append(a)
         return torch.as_tensor(np.stack(rows))
 
-    def _precoder_state(self, raw: torch.Tensor) -> GameState:
-        """Precoders F̄ (1, L, 1, M, M) on the power ball from actions in [-1, 1]^(2M²)."""
-        m = self.n_modes
-        clipped = raw.clamp(-1.0, 1.0)
-        fbar = torch.complex(clipped[:, : m * m], clipped[:, m * m :]).reshape(-1, m, m)
-        norm = fbar.abs().square().sum((-2, -1)).sqrt()
-        self._projected = (norm > 1.0).numpy() | (clipped != raw).any(-1).numpy()
-        fbar = fbar * (self.budget**0.5 / norm.clamp_min(1.0))[:, None, None]
-        n_links = fbar.shape[0]
-        return GameState(
-            "dense",
-            fbar.to(self.game.channels.dtype).reshape(1, n_links, 1, m, m),
-            torch.ones(1, n_links, 1, m, dtype=self.game.weights.dtype),
-            torch.arange(m).expand(1, n_links, 1, m),
-        )
+    # views of the batch of one (used by rendering, policies and tests)
+    @property
+    def game(self) -> InterferenceGame:
+        """The current episode's game (a batch of one)."""
+        return self.batch.game
+
+    @property
+    def operator(self) -> GameOperator:
+        """The game's operator in this env's structure."""
+        return self.batch.operator
+
+    @property
+    def state_(self) -> GameState:
+        """Every link's current pre-equalizer."""
+        return self.batch.state
+
+    @property
+    def _response(self):
+        return self.batch.response
+
+    @property
+    def _mse(self) -> torch.Tensor:
+        return self.batch.mse[0]
+
+    @property
+    def _mui(self) -> torch.Tensor:
+        return self.batch.mui[0]
 
     def _direction_powers(self) -> torch.Tensor:
-        """Power on each semantic direction, (L, M) W: column energies of F̄ = V diag(√p)."""
-        state = self.state_
-        energy = (state.mode_blocks.abs().square() * state.power_blocks.unsqueeze(-2)).sum(-2)
-        flat = energy.flatten(-2)
-        return torch.empty_like(flat).scatter_(-1, state.rank.flatten(-2), flat)[0]
+        return self.batch.direction_powers()[0]
 
-    def _powers_from_actions(self, raw: torch.Tensor) -> torch.Tensor:
-        """(1, L, M) powers in W by semantic index from validated actions, projected."""
-        if self.action_mode == "normalized":
-            share = (raw.clamp(-1.0, 1.0) + 1.0) / 2.0
-            raw = self.budget * share / share.sum(-1, keepdim=True).clamp_min(1.0)
-        projected = core.project_to_budget(raw, self.budget)
-        self._projected = (projected - raw).abs().amax(-1).gt(1e-9 * self.budget).numpy()
-        return projected.unsqueeze(0)
-
-    def _advance(self) -> None:
-        """Evaluate the current state: effective channels, MSE, MUI, best responses."""
-        op = self.operator
-        self._effective = op.effective(self.state_)
-        self._mse = op.mse(self.state_, self._effective)[0]
-        self._response = op.respond(self._effective)
-        best = self.game.target_energy - core.semantic_utility(
-            self.game.weights, self._response.gains, self._response.powers
-        )
-        self._exploit = (self._mse - best[0]).clamp_min(0.0)
-        self._mui = op.mui(self.state_)[0]
+    def _refresh(self) -> None:
+        """Read the batch after a reset or step: observations, projections, accuracy."""
+        self._obs = self.batch.observations()[0].numpy()
+        self._projected = self.batch.projected[0].numpy()
         self._accuracy = self._simulate_accuracy() if self.info_accuracy else None
 
     def _simulate_accuracy(self) -> np.ndarray:
@@ -433,33 +411,7 @@ class InterferenceEnv(ParallelEnv):
         )
 
     def _observation(self, index: int) -> np.ndarray:
-        gains = self._response.gains[0, index]
-        weights = self.game.weights[0, index]
-        powers = self._direction_powers()[index]
-        sigma2 = float(self.game.noise_power[0])
-        per_antenna = self.channel_uses * self.config.n_rx_antennas
-        inr = float(self._mui[index]) / (per_antenna * sigma2)
-        log_gain = torch.log10((gains * self.budget).clamp_min(10.0**LOG_GAIN_FLOOR))
-        total = weights.sum().clamp_min(1e-300)
-        obs = torch.cat(
-            [
-                log_gain.clamp(LOG_GAIN_FLOOR, LOG_GAIN_CEIL),
-                weights / total,
-                powers / self.budget,
-                torch.tensor(
-                    [
-                        math.log10(1.0 + inr),
-                        float(self._mse[index] / self.game.target_energy[0, index]),
-                        float(powers.sum() / self.budget),
-                    ],
-                    dtype=gains.dtype,
-                ),
-            ]
-        )
-        if self._response.costs is not None:
-            prices = (self._response.costs[0, index] * self.budget).clamp_min(10.0**LOG_GAIN_FLOOR)
-            obs = torch.cat([obs, torch.log10(prices)])
-        return obs.clamp(LOG_GAIN_FLOOR, LOG_GAIN_CEIL).numpy().astype(np.float32)
+        return self._obs[index].copy()
 
     def _observations(self) -> dict[str, np.ndarray]:
         return {
@@ -469,10 +421,8 @@ class InterferenceEnv(ParallelEnv):
     def _rewards(self) -> dict[str, float]:
         if self.reward_kind == "accuracy":
             values = self._accuracy
-        elif self.reward_kind == "mse":
-            values = -self._mse.numpy()
         else:
-            values = -(self._mse / self.game.target_energy[0]).numpy()
+            values = self.batch.rewards(self.reward_kind)[0].numpy()
         return {a: float(values[i]) for i, a in enumerate(self.possible_agents) if a in self.agents}
 
     def _infos(self) -> dict[str, dict[str, Any]]:
@@ -482,10 +432,10 @@ class InterferenceEnv(ParallelEnv):
             if agent not in self.agents:
                 continue
             info: dict[str, Any] = {
-                "mse": float(self._mse[i]),
-                "nmse": float(self._mse[i] / self.game.target_energy[0, i]),
-                "mui_power": float(self._mui[i]),
-                "exploitability": float(self._exploit[i]),
+                "mse": float(self.batch.mse[0, i]),
+                "nmse": float(self.batch.nmse[0, i]),
+                "mui_power": float(self.batch.mui[0, i]),
+                "exploitability": float(self.batch.exploitability[0, i]),
                 "projected": bool(self._projected[i]),
             }
             if self._accuracy is not None:

@@ -36,16 +36,21 @@ from semgym.channels.interference import (
 )
 from semgym.core import (
     SemanticPair,
+    add_noise,
     block_diagonal,
     direct_channels,
     effective_channel,
     effective_channel_modes,
     interference_covariance,
+    interference_factor,
+    interferer_channels,
+    interferer_index,
     kron_identity,
-    mui_power,
     priced_semantic_waterfill,
+    real_trace,
     semantic_utility,
     semantic_waterfill,
+    squared_magnitude,
     structured_covariance,
     structured_mse,
 )
@@ -406,6 +411,8 @@ class GameOperator:
             self.n_blocks, self.block_size = 1, game.n_modes
             self.channels = kron_identity(game.channels, k).unsqueeze(1)
         self.direct = direct_channels(self.channels)
+        self.interferer_index = interferer_index(game.n_links, game.channels.device)
+        self.interferers = interferer_channels(self.channels[:, 0], self.interferer_index)
         self.primary_noise = None
         self.primary_channels = None
         if game.primary is not None:
@@ -422,7 +429,32 @@ class GameOperator:
     # --- the pieces of (5), (8), (15) ---------------------------------------------------------
     def noise_covariance(self, state: GameState, *, interference: bool = True) -> Tensor:
         """R_n,l per block, (B, n_blocks, L, A, A): σ²I + MUI (5) (+ primaries' signals)."""
-        return self.noise_from_covariance(state.covariance_blocks, interference=interference)
+        if not interference:
+            return self.noise_from_covariance(state.covariance_blocks, interference=False)
+        return self.noise_and_mui(state)[0]
+
+    def noise_and_mui(self, state: GameState) -> tuple[Tensor, Tensor]:
+        """R_n,l per block (B, n_blocks, L, A, A) and the MUI power per link summed over
+        channel uses (B, L) W, through the MUI factors C_l of
+        :func:`~semgym.core.interference_factor`."""
+        root = state.power_blocks.clamp_min(0.0).sqrt().to(state.mode_blocks.dtype)
+        factors = state.mode_blocks * root.unsqueeze(-2)  # (B, L, nb, n, n)
+        b, n_links, nb, n, _ = factors.shape
+        side_by_side = factors.permute(0, 1, 3, 2, 4).reshape(b, n_links, n, nb * n)
+        mui = interference_factor(self.interferers, side_by_side, self.interferer_index, nb)
+        covariance = mui @ mui.mH  # (B, nb, L, A, A)
+        power = real_trace(covariance).sum(1)
+        noise = add_noise(covariance, self.game.noise_power[:, None])
+        if self.primary_noise is not None:
+            noise = noise + self.primary_noise
+        return noise, power
+
+    def observe(self, state: GameState) -> tuple[Tensor, Tensor, Tensor]:
+        """R_H per block (B, L, n_blocks, n, n), MSE_l (B, L) and MUI power (B, L) W of a state:
+        :meth:`effective`, :meth:`mse` and :meth:`mui` sharing their work."""
+        noise, mui = self.noise_and_mui(state)
+        effective = effective_channel(self.direct, noise).movedim(1, 2)
+        return effective, self.mse(state, effective), mui
 
     def noise_from_covariance(
         self, covariance_blocks: Tensor, *, interference: bool = True
@@ -451,8 +483,7 @@ class GameOperator:
 
     def mui(self, state: GameState) -> Tensor:
         """MUI power at every receiver summed over channel uses, (B, L), W."""
-        cov = state.covariance_blocks.movedim(2, 1)
-        return mui_power(self.channels, cov).sum(1)
+        return self.noise_and_mui(state)[1]
 
     def respond(self, effective: Tensor) -> Response:
         """Best responses (15) to R_H (B, L, n_blocks, n, n): modes, water-filling powers."""
@@ -463,7 +494,7 @@ class GameOperator:
         if self.primary_channels is None:
             powers = semantic_waterfill(game.weights, gains, game.budget)
         else:
-            leak = (self.primary_channels @ block_modes.unsqueeze(-3)).abs().square().sum(-2)
+            leak = squared_magnitude(self.primary_channels @ block_modes.unsqueeze(-3)).sum(-2)
             costs = (leak / self.primary_share).sum(-2).flatten(-2).gather(-1, order)
             powers = priced_semantic_waterfill(game.weights, gains, game.budget, costs, 1.0)
         rank = torch.empty_like(order).scatter_(
@@ -504,19 +535,22 @@ class GameOperator:
         metrics = GameMetrics(mse, nmse, mse.mean(-1), nmse.mean(-1), mui, exploit, best)
         return metrics, response
 
-    def initial_state(self, seed: int = 0) -> GameState:
+    def initial_state(self, seed: int | Sequence[int] = 0) -> GameState:
         """Algorithm 1 input, block-diagonal and seeded: per link and channel use a Haar-random
         unitary V_k (QR of CN(0, 1)), powers p = K·P_max · e/Σe with e ~ Exp(1) over all M
-        modes, and a random assignment of semantic directions to modes (the same draw for
-        every game of the batch). This is F⁽⁰⁾ with
-        tr(F Fᴴ) = K·P_max; the dense structure starts from the same (block-diagonal) F⁽⁰⁾,
-        so both structures share their trajectories."""
+        modes, and a random assignment of semantic directions to modes. Game b draws from
+        ``seed[b]`` (an int: the same draw for every game), so a batch equals single games.
+        This is F⁽⁰⁾ with tr(F Fᴴ) = K·P_max; the dense structure starts from the same
+        (block-diagonal) F⁽⁰⁾, so both structures share their trajectories."""
         game = self.game
         b, n_links, k, n = game.batch_size, game.n_links, game.channel_uses, game.n_tx
-        real = game.weights.dtype
+        seeds = [int(seed)] * b if isinstance(seed, int) else [int(s) for s in seed]
+        if len(seeds) != b:
+            raise ValueError(f"seed must be an int or {b} ints (one per game), got {len(seeds)}")
+        real = torch.float64  # drawn in float64 on the CPU: every dtype and device, same start
         parts, raw, order = [], [], []
-        for _ in range(b):  # every game draws from the same seed: a batch equals single games
-            gen = torch.Generator().manual_seed(int(seed))
+        for s in seeds:
+            gen = torch.Generator().manual_seed(s)
             parts.append(torch.randn(n_links, k, n, n, 2, dtype=real, generator=gen))
             raw.append(torch.rand(n_links, k * n, dtype=real, generator=gen))
             order.append(torch.rand(n_links, k * n, generator=gen).argsort(-1))
@@ -530,7 +564,7 @@ class GameOperator:
         state = GameState(
             "block",
             q.to(device=device, dtype=game.channels.dtype),
-            powers.view(b, n_links, k, n).to(device),
+            powers.view(b, n_links, k, n).to(device=device, dtype=game.weights.dtype),
             rank.view(b, n_links, k, n).to(device),
         )
         return state if self.structure == "block" else state.to_dense()

@@ -1,0 +1,130 @@
+"""Agent-steps per second of the interference game, every path side by side in one run.
+
+Paper setting: L = 3 links, N_T = N_R = 8, K = 10 channel uses (M = 80 modes per link), every
+link playing its best response (the actions a trained policy would send; the policy's cost is
+not counted). Rows:
+
+- ``PettingZoo env``: ``interference_v0.parallel_env`` (one env, float64, NumPy dicts).
+- ``dense path``: the straightforward batched torch step (one 80×80 eigenproblem per link,
+  ``GameOperator(structure="dense")``), B = 64 on the CPU.
+- ``vector env``: :class:`semgym.vector.InterferenceVecEnv` (float32) on the CPU for
+  num_envs ∈ {1, 64, 1024}, and on CUDA (when present) from 1,024 envs doubling up to
+  ``--max-gpu-envs`` or the largest that fits.
+
+An agent-step is one link acting once: a step of B envs counts B·L. Ratios are against the
+PettingZoo env and the dense path measured in the same run.
+
+    python benchmarks/bench_vector.py [--seconds 3] [--latents mnist5k] [--max-gpu-envs 262144]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+
+import torch
+
+from semgym import interference_v0
+from semgym.envs.batch import InterferenceBatch
+from semgym.policies import BestResponse
+from semgym.vector import InterferenceVecEnv
+
+SETTING = {"n_links": 3, "n_antennas": 8, "channel_uses": 10}
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def pettingzoo_rate(latents: str, seconds: float) -> float:
+    env = interference_v0.parallel_env(**SETTING, latents=latents, max_cycles=10**9)
+    policy = BestResponse.for_env(env)
+    obs, _ = env.reset(seed=27)
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds or steps < 3:
+        obs, *_ = env.step({a: policy.act(obs[a]) for a in env.agents})
+        steps += 1
+    return steps * len(env.possible_agents) / (time.perf_counter() - start)
+
+
+def dense_rate(template, num_envs: int, seconds: float) -> float:
+    """The straightforward path: the same batch on the dense structure (80×80 eigh)."""
+    batch = InterferenceBatch(
+        config=template.config,
+        channel_uses=template.channel_uses,
+        pairs=template.pairs,
+        action_mode="power",
+        batch_size=num_envs,
+        dtype=torch.complex64,
+        structure="dense",
+    )
+    batch.reset(list(range(num_envs)))
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds or steps < 2:
+        batch.step(batch.best_response_actions())
+        batch.observations()
+        steps += 1
+    return steps * num_envs * template.config.n_links / (time.perf_counter() - start)
+
+
+def vector_rate(latents: str, num_envs: int, device: str, seconds: float) -> float:
+    venv = InterferenceVecEnv(num_envs, device=device, **SETTING, latents=latents, max_cycles=10**9)
+    venv.reset(seed=0)
+    actions = venv.best_response_actions()
+    for _ in range(2):  # warm-up
+        venv.step(actions)
+        actions = venv.best_response_actions()
+    _sync(venv.device)
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds or steps < 3:
+        venv.step(actions)
+        actions = venv.best_response_actions()
+        steps += 1
+    _sync(venv.device)
+    return steps * num_envs * venv.n_links / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--latents", default="mnist5k")
+    parser.add_argument("--max-gpu-envs", type=int, default=262_144)
+    args = parser.parse_args()
+    cpu = platform.processor() or platform.machine()
+    print(f"CPU: {cpu}, torch threads: {torch.get_num_threads()}; torch {torch.__version__}")
+    if torch.cuda.is_available():
+        print(f"GPU: {torch.cuda.get_device_name()}")
+    print("L=3, N=8, K=10 (M=80), best-response actions; agent-steps/s\n")
+    rows: list[tuple[str, float]] = []
+    pz = pettingzoo_rate(args.latents, args.seconds)
+    rows.append(("PettingZoo env (1 env, float64)", pz))
+    template = interference_v0.parallel_env(**SETTING, latents=args.latents)
+    dense = dense_rate(template, 64, args.seconds)
+    rows.append(("dense path (64 envs, CPU, complex64)", dense))
+    for n in (1, 64, 1024):
+        rows.append(
+            (f"vector env ({n} envs, CPU)", vector_rate(args.latents, n, "cpu", args.seconds))
+        )
+    if torch.cuda.is_available():
+        n = 1024
+        while n <= args.max_gpu_envs:
+            try:
+                rate = vector_rate(args.latents, n, "cuda", args.seconds)
+            except torch.cuda.OutOfMemoryError:
+                print(f"(stopped at {n} envs: out of GPU memory)")
+                break
+            rows.append((f"vector env ({n} envs, CUDA)", rate))
+            torch.cuda.empty_cache()
+            n *= 4
+    else:
+        print("(no CUDA device: GPU rows skipped)\n")
+    width = max(len(name) for name, _ in rows)
+    print(f"{'path':<{width}}  {'agent-steps/s':>14}  {'vs PettingZoo':>13}  {'vs dense':>9}")
+    for name, rate in rows:
+        print(f"{name:<{width}}  {rate:>14,.0f}  {rate / pz:>12.1f}×  {rate / dense:>8.1f}×")
+
+
+if __name__ == "__main__":
+    main()

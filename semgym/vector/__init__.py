@@ -1,0 +1,30 @@
+"""Batched environments on CPU or CUDA, and adapters for trainers.
+
+- :class:`InterferenceVecEnv`: ``num_envs`` interference games in lockstep (the batched
+  ``semgym/Interference-v0``; ``gym.make_vec(..., vectorization_mode="vector_entry_point")``).
+- :class:`InterferenceLinkVecEnv`: the batched ``semgym/InterferenceLink-v0``.
+- :class:`SB3VecEnv` (needs the ``sb3`` extra): a stable-baselines3 ``VecEnv`` with one slot per
+  link, for shared-parameter training of every link by one policy.
+- :class:`TorchRLEnv` (needs the ``torchrl`` extra): a TorchRL ``EnvBase`` with the links as a
+  multi-agent group.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from semgym.vector.interference import InterferenceLinkVecEnv, InterferenceVecEnv
+
+__all__ = ["InterferenceLinkVecEnv", "InterferenceVecEnv", "SB3VecEnv", "TorchRLEnv"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SB3VecEnv":
+        from semgym.vector.sb3 import SB3VecEnv
+
+        return SB3VecEnv
+    if name == "TorchRLEnv":
+        from semgym.vector.torchrl import TorchRLEnv
+
+        return TorchRLEnv
+    raise AttributeError(f"module 'semgym.vector' has no attribute {name!r}")

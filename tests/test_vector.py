@@ -1,0 +1,261 @@
+"""The batched environments: same numbers as single envs, trainer adapters, no host syncs."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from gymnasium.utils.env_checker import check_returned_data_not_reused
+
+import semgym
+from semgym import core
+from semgym.vector import InterferenceLinkVecEnv, InterferenceVecEnv
+
+PAPER = {"latents": "synthetic", "n_links": 3, "n_antennas": 8, "channel_uses": 10}
+SMALL = {"latents": "synthetic", "n_links": 3, "n_antennas": 4, "channel_uses": 2}
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _relative(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-30))
+
+
+def _compare_with_singles(env_id, venv_cls, kwargs, steps, seed=27, **vec_kwargs):
+    """Step a batch and B single gym envs with the same seeds and actions; the largest relative
+    differences of observations, rewards and per-link NMSE, and whether truncations matched."""
+    b = 3
+    venv = venv_cls(b, dtype="float32", **vec_kwargs, **kwargs)
+    singles = [gym.make(env_id, dtype="float32", **vec_kwargs, **kwargs) for _ in range(b)]
+    obs, _ = venv.reset(seed=seed)
+    single_obs = np.stack([e.reset(seed=seed + i)[0] for i, e in enumerate(singles)])
+    worst = {"obs": _relative(obs.numpy(), single_obs), "reward": 0.0, "nmse": 0.0}
+    rng = np.random.default_rng(0)
+    truncated_any = False
+    for _ in range(steps):
+        actions = rng.uniform(
+            venv.single_action_space.low,
+            venv.single_action_space.high,
+            (b, *venv.action_space.shape[1:]),
+        ).astype(np.float32)
+        obs, rewards, _, truncated, infos = venv.step(actions)
+        outs = [e.step(actions[i]) for i, e in enumerate(singles)]
+        assert truncated.tolist() == [o[3] for o in outs]
+        truncated_any |= bool(truncated.any())
+        if "final_info" in infos:  # ended envs: their last infos, before the autoreset
+            done = infos["_final_info"][:, None]
+            nmse_now = torch.where(done, infos["final_info"]["nmse"], infos["nmse"])
+        else:
+            nmse_now = infos["nmse"]
+        if isinstance(venv, InterferenceLinkVecEnv):
+            ours = nmse_now[:, venv.link_index].numpy()
+            theirs = np.array([o[4]["nmse"] for o in outs])
+        else:
+            ours = nmse_now.numpy()
+            theirs = np.array([[v["nmse"] for v in o[4]["links"].values()] for o in outs])
+        worst["nmse"] = max(worst["nmse"], _relative(ours, theirs))
+        worst["reward"] = max(
+            worst["reward"], _relative(rewards.numpy(), np.array([o[1] for o in outs]))
+        )
+        # autoreset: the vector env returns the new episode's first observation
+        single_obs = np.stack(
+            [e.reset()[0] if o[3] else o[0] for e, o in zip(singles, outs, strict=True)]
+        )
+        worst["obs"] = max(worst["obs"], _relative(obs.numpy(), single_obs))
+    return worst, truncated_any
+
+
+@pytest.mark.parametrize("mode", ["power", "normalized"])
+def test_batch_equals_single_envs_at_the_paper_setting(mode):
+    worst, truncated = _compare_with_singles(
+        "semgym/Interference-v0",
+        InterferenceVecEnv,
+        {**PAPER, "action_mode": mode, "max_cycles": 3},
+        steps=5,
+    )
+    assert truncated  # an autoreset happened on the way
+    assert max(worst.values()) < 1e-5, worst
+
+
+def test_batch_equals_single_envs_with_precoders_and_primaries():
+    kwargs = {**SMALL, "action_mode": "precoder", "max_cycles": 2}
+    worst, _ = _compare_with_singles("semgym/Interference-v0", InterferenceVecEnv, kwargs, 3)
+    assert max(worst.values()) < 1e-5, worst
+    kwargs = {**SMALL, "primary_users": 2, "max_cycles": 2}
+    worst, _ = _compare_with_singles("semgym/Interference-v0", InterferenceVecEnv, kwargs, 3)
+    assert max(worst.values()) < 1e-5, worst
+
+
+def test_link_batch_equals_single_link_envs():
+    kwargs = {**SMALL, "action_mode": "normalized", "max_cycles": 2}
+    worst, truncated = _compare_with_singles(
+        "semgym/InterferenceLink-v0", InterferenceLinkVecEnv, kwargs, 3, link_index=1
+    )
+    assert truncated
+    assert max(worst.values()) < 1e-5, worst
+
+
+def test_float32_batch_tracks_float64_single_env():
+    venv = InterferenceVecEnv(2, **PAPER, max_cycles=4)
+    single = gym.make("semgym/Interference-v0", **PAPER, max_cycles=4)
+    venv.reset(seed=42)
+    single.reset(seed=42)
+    for _ in range(3):
+        actions = venv.best_response_actions()
+        _, rewards, *_ = venv.step(actions)
+        _, reward, *_ = single.step(actions[0].numpy())
+    assert abs(float(rewards[0]) - reward) < 1e-3 * abs(reward)
+
+
+def test_make_vec_vector_entry_point_and_spaces():
+    venv = gym.make_vec(
+        "semgym/Interference-v0", num_envs=4, vectorization_mode="vector_entry_point", **SMALL
+    )
+    assert isinstance(venv, InterferenceVecEnv)
+    obs, infos = venv.reset(seed=3)
+    assert obs.shape == venv.observation_space.shape and obs.dtype == torch.float32
+    assert venv.observation_space.contains(obs.numpy())
+    assert infos["nmse"].shape == (4, 3)
+    link = gym.make_vec(
+        "semgym/InterferenceLink-v0", num_envs=2, vectorization_mode="vector_entry_point", **SMALL
+    )
+    assert isinstance(link, InterferenceLinkVecEnv)
+    assert link.reset(seed=0)[0].shape == (2, link.single_observation_space.shape[0])
+
+
+def test_returned_data_is_never_reused():
+    check_returned_data_not_reused(InterferenceVecEnv(1, **SMALL, max_cycles=2))
+
+
+def test_partial_reset_and_seeding():
+    venv = InterferenceVecEnv(3, **SMALL)
+    first, _ = venv.reset(seed=5)
+    venv.step(venv.best_response_actions())
+    moved = venv.batch.observations().flatten(1)
+    again, _ = venv.reset(seed=[None, 6, None], options={"reset_mask": [False, True, False]})
+    assert torch.equal(again[1], first[1])  # env 1 restarted with channel seed 6 = 5 + 1
+    assert torch.equal(again[0], moved[0]) and torch.equal(again[2], moved[2])
+    with pytest.raises(ValueError, match="reset_mask"):
+        venv.reset(options={"reset_mask": [True]})
+
+
+def test_step_never_reads_tensors_on_the_host(monkeypatch):
+    """The accelerator path (device-side checks) runs a whole episode without .item(), bool(),
+    .cpu(), .numpy() or .tolist() on any tensor."""
+    venv = InterferenceVecEnv(4, **SMALL, max_cycles=100)
+    venv.reset(seed=0)
+    actions = venv.best_response_actions()
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a tensor was read on the host during step()")
+
+    with core.device_side_checks():
+        with monkeypatch.context() as patch:
+            for name in ("item", "tolist", "cpu", "numpy", "__bool__", "__float__", "__int__"):
+                patch.setattr(torch.Tensor, name, forbidden)
+            for _ in range(3):
+                obs, _, _, truncated, _ = venv.step(actions)
+                actions = venv.best_response_actions()
+    assert torch.isfinite(obs).all() and not truncated.any()
+
+
+def test_bad_input_is_named():
+    with pytest.raises(ValueError, match="num_envs"):
+        InterferenceVecEnv(0, **SMALL)
+    with pytest.raises(ValueError, match="accuracy"):
+        InterferenceVecEnv(2, **SMALL, reward="accuracy")
+    with pytest.raises(ValueError, match="dtype"):
+        InterferenceVecEnv(2, **SMALL, dtype="float16")
+    with pytest.raises(ValueError, match="alpha"):
+        InterferenceVecEnv(2, **SMALL, alpha=-1.0)
+    venv = InterferenceVecEnv(2, **SMALL)
+    venv.reset(seed=0)
+    actions = venv.best_response_actions()
+    with pytest.raises(ValueError, match="shape"):
+        venv.step(actions[:, :-1])
+    actions[1, 5] = float("nan")
+    with pytest.raises(ValueError, match="env 1, link 0"):
+        venv.step(actions)
+
+
+def test_best_response_play_reaches_the_solver_equilibrium():
+    """Best-response actions in the vector env are the Gauss-free Jacobi dynamics: the NMSE
+    stops changing and exploitability goes to ~0 (K = 1, where Jacobi converges)."""
+    venv = InterferenceVecEnv(8, **{**SMALL, "channel_uses": 1}, max_cycles=100)
+    venv.reset(seed=100)
+    for _ in range(40):
+        _, _, _, _, infos = venv.step(venv.best_response_actions())
+    assert float(infos["exploitability"].max()) < 1e-4 * float(infos["mse"].min())
+
+
+def _example(name: str):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sb3_recipe_trains():
+    recipe = _example("train_sb3")
+    kwargs = {**SMALL, "max_cycles": 4}
+    model = recipe.train(4, 96, **kwargs)
+    assert model.num_timesteps >= 96
+    nmse = recipe.network_nmse(model, 2, 7, **kwargs)
+    assert 0.0 < nmse <= 1.0 + 1e-6
+
+
+def test_sb3_vec_env_conventions():
+    from semgym.vector import SB3VecEnv
+
+    venv = SB3VecEnv(InterferenceVecEnv(2, **SMALL, max_cycles=2, action_mode="normalized"))
+    obs = venv.reset()
+    assert obs.shape == (6, venv.observation_space.shape[0])
+    actions = np.zeros((6, *venv.action_space.shape), dtype=np.float32)
+    _, rewards, dones, infos = venv.step(actions)
+    assert rewards.shape == (6,) and not dones.any()
+    _, _, dones, infos = venv.step(actions)
+    assert dones.all() and all(i["TimeLimit.truncated"] for i in infos)
+    assert infos[0]["terminal_observation"].shape == obs.shape[1:]
+    with pytest.raises(ValueError, match="InterferenceVecEnv"):
+        SB3VecEnv(InterferenceLinkVecEnv(2, **SMALL))
+
+
+def test_torchrl_env_specs_and_recipe():
+    pytest.importorskip("torchrl")
+    from torchrl.envs.utils import check_env_specs
+
+    from semgym.vector import TorchRLEnv
+
+    env = TorchRLEnv(InterferenceVecEnv(3, **SMALL, max_cycles=3, action_mode="normalized"))
+    check_env_specs(env)
+    rollout = env.rollout(5, break_when_any_done=False)
+    assert rollout["next", "agents", "reward"].shape == (3, 5, 3, 1)
+    assert rollout["next", "truncated"][:, 2].all()
+    _, history = _example("train_torchrl").train(
+        4, 2, steps_per_batch=4, epochs=1, **SMALL, max_cycles=4
+    )
+    assert len(history) == 2 and all(np.isfinite(history))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_equals_cpu():
+    cpu = InterferenceVecEnv(4, **PAPER)
+    gpu = InterferenceVecEnv(4, **PAPER, device="cuda")
+    a, _ = cpu.reset(seed=1)
+    b, _ = gpu.reset(seed=1)
+    assert _relative(b.cpu().numpy(), a.numpy()) < 1e-4
+    for _ in range(3):
+        a, *_ = cpu.step(cpu.best_response_actions())
+        b, *_ = gpu.step(gpu.best_response_actions())
+    assert b.device.type == "cuda"
+    assert np.isfinite(b.cpu().numpy()).all()
+
+
+def test_registration_is_idempotent():
+    semgym.envs.registration.register_envs()
+    assert (
+        gym.spec("semgym/Interference-v0").vector_entry_point == "semgym.vector:InterferenceVecEnv"
+    )
