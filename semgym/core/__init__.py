@@ -32,6 +32,7 @@ from semgym.core.interference import (
     interferer_index,
     mui_power,
     received_interference,
+    whitened_channel,
 )
 from semgym.core.linalg import (
     block_diagonal,
@@ -48,6 +49,7 @@ from semgym.core.mse import (
     empirical_mse,
     normalized_mse,
     structured_mse,
+    structured_mse_whitened,
     wiener_equalizer,
 )
 from semgym.core.packing import complex_dim, complex_to_real, real_to_complex
@@ -124,8 +126,10 @@ __all__ = [
     "squared_magnitude",
     "structured_covariance",
     "structured_mse",
+    "structured_mse_whitened",
     "structured_precoder",
     "sylvester_precoder_step",
     "transmit",
+    "whitened_channel",
     "wiener_equalizer",
 ]

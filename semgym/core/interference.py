@@ -11,7 +11,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from semgym.core.linalg import cholesky, hermitian_eigh, hermitian_part, identity_like, real_trace
+from semgym.core.linalg import (
+    cholesky,
+    hermitian_eigh,
+    hermitian_part,
+    identity_like,
+    real_trace,
+)
 
 
 def direct_channels(channels: Tensor) -> Tensor:
@@ -53,8 +59,8 @@ def interference_factor(
             the channel (the K channel uses on the block path), each of r columns.
         index: :func:`interferer_index`.
 
-    Returns C, (..., blocks, L, A, (L − 1)·r); the MUI power of block k at receiver l is
-    ‖C_kl‖²_F. It skips the j = l products that :func:`received_interference` computes, and
+    Returns C, (..., L, blocks, A, (L − 1)·r); the MUI power of block k at receiver l is
+    ‖C_lk‖²_F. It skips the j = l products that :func:`received_interference` computes, and
     multiplies each H_{j,l} once for all blocks.
     """
     products = interferers @ tx_factors[..., index, :, :]  # (..., L, L−1, A, blocks·r)
@@ -62,8 +68,8 @@ def interference_factor(
     r = cols // blocks
     split = products.reshape(*lead, n_links, n_int, rows, blocks, r)
     d = len(lead)
-    order = (*range(d), d + 3, d, d + 2, d + 1, d + 4)  # (..., blocks, L, A, L−1, r)
-    return split.permute(order).reshape(*lead, blocks, n_links, rows, n_int * r)
+    order = (*range(d), d, d + 3, d + 2, d + 1, d + 4)  # (..., L, blocks, A, L−1, r)
+    return split.permute(order).reshape(*lead, n_links, blocks, rows, n_int * r)
 
 
 def interference_covariance(
@@ -87,20 +93,28 @@ def mui_power(channels: Tensor, tx_covariance: Tensor) -> Tensor:
     return real_trace(received_interference(channels, tx_covariance))
 
 
-def effective_channel(direct: Tensor, noise_covariance: Tensor) -> Tensor:
-    """R_H = Hᴴ R_n⁻¹ H, (..., B, B), from H (..., A, B) and R_n (..., A, A) (Hermitian PD).
-
-    Computed through the Cholesky factor of R_n, so the result is Hermitian PSD by construction.
-    """
+def whitened_channel(direct: Tensor, noise_covariance: Tensor) -> Tensor:
+    """W = C⁻¹ H with R_n = C Cᴴ (Cholesky), (..., A, B): the channel after noise whitening,
+    so R_H = Wᴴ W. From H (..., A, B) and R_n (..., A, A) (Hermitian PD)."""
     chol = cholesky(noise_covariance, "Cholesky factorization of R_n")
-    whitened = torch.linalg.solve_triangular(chol, direct, upper=False)
+    return torch.linalg.solve_triangular(chol, direct, upper=False)
+
+
+def effective_channel(direct: Tensor, noise_covariance: Tensor) -> Tensor:
+    """R_H = Hᴴ R_n⁻¹ H = Wᴴ W, (..., B, B), from H (..., A, B) and R_n (..., A, A) (Hermitian
+    PD), through :func:`whitened_channel`, so the result is Hermitian PSD by construction."""
+    whitened = whitened_channel(direct, noise_covariance)
     return hermitian_part(whitened.mH @ whitened)
 
 
-def effective_channel_modes(effective: Tensor) -> tuple[Tensor, Tensor]:
-    """Eigen-decomposition R_H = V Λ Vᴴ with λ descending and clamped at 0.
+def effective_channel_modes(effective: Tensor, descending: bool = True) -> tuple[Tensor, Tensor]:
+    """Eigen-decomposition R_H = V Λ Vᴴ with λ clamped at 0, descending (or, with
+    ``descending=False``, ascending, which saves reordering V).
 
+    Reads the lower triangle of ``effective`` (Hermitian up to round-off is enough).
     Returns (λ (..., B) real, V (..., B, B)).
     """
-    eigenvalues, eigenvectors = hermitian_eigh(hermitian_part(effective))
+    eigenvalues, eigenvectors = hermitian_eigh(effective)
+    if not descending:
+        return eigenvalues.clamp_min(0.0), eigenvectors
     return eigenvalues.flip(-1).clamp_min(0.0), eigenvectors.flip(-1)

@@ -54,6 +54,17 @@ def structured_mse(
     return target_energy - captured_energy(scaled.mH @ effective @ scaled, weights)
 
 
+def structured_mse_whitened(
+    whitened: Tensor, modes: Tensor, powers: Tensor, weights: Tensor, target_energy: Tensor
+) -> Tensor:
+    """:func:`structured_mse` with R_H = Wᴴ W given by its factor W (..., A, B) (see
+    :func:`~semgym.core.whitened_channel`): A = (W V diag(√p))ᴴ (W V diag(√p)), one product
+    fewer and exactly Hermitian."""
+    root = powers.clamp_min(0.0).sqrt().to(modes.dtype)
+    signal = whitened @ (modes * root.unsqueeze(-2))
+    return target_energy - captured_energy(signal.mH @ signal, weights)
+
+
 def captured_energy(gram: Tensor, weights: Tensor) -> Tensor:
     """tr((I + A)⁻¹ A diag(w)) for Hermitian PSD A (..., M, M) and w (..., M), shape (...).
 
@@ -61,9 +72,8 @@ def captured_energy(gram: Tensor, weights: Tensor) -> Tensor:
     of Yᴴ (Y A) is summed with the weights (no cancellation for weak modes).
     """
     eye = identity_like(gram)
-    inverse_factor = torch.linalg.solve_triangular(
-        cholesky(eye + gram, "Cholesky factorization of I + A"), eye, upper=False
-    )
+    factor = cholesky(eye + gram, "Cholesky factorization of I + A")
+    inverse_factor = torch.linalg.solve_triangular(factor, eye, upper=False)
     diagonal = (inverse_factor.conj() * (inverse_factor @ gram)).sum(-2).real
     return (diagonal * weights).sum(-1)
 

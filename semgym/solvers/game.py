@@ -53,6 +53,8 @@ from semgym.core import (
     squared_magnitude,
     structured_covariance,
     structured_mse,
+    structured_mse_whitened,
+    whitened_channel,
 )
 from semgym.solvers.primary import PrimaryUsers
 
@@ -410,7 +412,8 @@ class GameOperator:
         else:
             self.n_blocks, self.block_size = 1, game.n_modes
             self.channels = kron_identity(game.channels, k).unsqueeze(1)
-        self.direct = direct_channels(self.channels)
+        self.direct = direct_channels(self.channels)  # (B, 1, L, A, n)
+        self.direct_by_link = self.direct.movedim(1, 2)  # (B, L, 1, A, n)
         self.interferer_index = interferer_index(game.n_links, game.channels.device)
         self.interferers = interferer_channels(self.channels[:, 0], self.interferer_index)
         self.primary_noise = None
@@ -431,30 +434,34 @@ class GameOperator:
         """R_n,l per block, (B, n_blocks, L, A, A): σ²I + MUI (5) (+ primaries' signals)."""
         if not interference:
             return self.noise_from_covariance(state.covariance_blocks, interference=False)
-        return self.noise_and_mui(state)[0]
+        return self.noise_and_mui(state)[0].movedim(1, 2)
 
     def noise_and_mui(self, state: GameState) -> tuple[Tensor, Tensor]:
-        """R_n,l per block (B, n_blocks, L, A, A) and the MUI power per link summed over
-        channel uses (B, L) W, through the MUI factors C_l of
+        """R_n,l per link and block (B, L, n_blocks, A, A) (the state's layout) and the MUI
+        power per link summed over channel uses (B, L) W, through the MUI factors C_l of
         :func:`~semgym.core.interference_factor`."""
         root = state.power_blocks.clamp_min(0.0).sqrt().to(state.mode_blocks.dtype)
         factors = state.mode_blocks * root.unsqueeze(-2)  # (B, L, nb, n, n)
         b, n_links, nb, n, _ = factors.shape
         side_by_side = factors.permute(0, 1, 3, 2, 4).reshape(b, n_links, n, nb * n)
         mui = interference_factor(self.interferers, side_by_side, self.interferer_index, nb)
-        covariance = mui @ mui.mH  # (B, nb, L, A, A)
-        power = real_trace(covariance).sum(1)
+        covariance = mui @ mui.mH  # (B, L, nb, A, A)
+        power = real_trace(covariance).sum(-1)
         noise = add_noise(covariance, self.game.noise_power[:, None])
         if self.primary_noise is not None:
-            noise = noise + self.primary_noise
+            noise = noise + self.primary_noise.movedim(1, 2)
         return noise, power
 
     def observe(self, state: GameState) -> tuple[Tensor, Tensor, Tensor]:
         """R_H per block (B, L, n_blocks, n, n), MSE_l (B, L) and MUI power (B, L) W of a state:
         :meth:`effective`, :meth:`mse` and :meth:`mui` sharing their work."""
         noise, mui = self.noise_and_mui(state)
-        effective = effective_channel(self.direct, noise).movedim(1, 2)
-        return effective, self.mse(state, effective), mui
+        whitened = whitened_channel(self.direct_by_link, noise)  # (B, L, nb, A, n)
+        effective = whitened.mH @ whitened  # Hermitian up to round-off; eigh reads one triangle
+        neg_captured = structured_mse_whitened(
+            whitened, state.mode_blocks, state.power_blocks, state.weight_blocks(self.game), 0.0
+        )
+        return effective, self.game.target_energy + neg_captured.sum(-1), mui
 
     def noise_from_covariance(
         self, covariance_blocks: Tensor, *, interference: bool = True
@@ -488,7 +495,7 @@ class GameOperator:
     def respond(self, effective: Tensor) -> Response:
         """Best responses (15) to R_H (B, L, n_blocks, n, n): modes, water-filling powers."""
         game = self.game
-        block_gains, block_modes = effective_channel_modes(effective)
+        block_gains, block_modes = effective_channel_modes(effective, descending=False)
         gains, order = block_gains.flatten(-2).sort(-1, descending=True)
         costs = None
         if self.primary_channels is None:
