@@ -20,12 +20,13 @@ register_envs()
 
 
 def __getattr__(name: str):
-    """Lazy ``from semgym import interference_v0`` without importing torch-heavy modules early."""
-    if name == "interference_v0":
+    """Lazy ``from semgym import interference_v0`` (or ``broadcast_v0``) without importing
+    torch-heavy modules early."""
+    if name in ("interference_v0", "broadcast_v0"):
         import importlib
 
-        return importlib.import_module("semgym.interference_v0")
+        return importlib.import_module(f"semgym.{name}")
     raise AttributeError(f"module 'semgym' has no attribute {name!r}")
 
 
-__all__ = ["__version__", "interference_v0"]
+__all__ = ["__version__", "broadcast_v0", "interference_v0"]

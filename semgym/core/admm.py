@@ -24,7 +24,7 @@ from scipy.linalg import solve_sylvester
 from torch import Tensor
 
 from semgym._validation import check_positive
-from semgym.core.linalg import hermitian_part, identity_like, real_trace
+from semgym.core.linalg import hermitian_part, identity_like
 from semgym.core.mse import wiener_equalizer
 from semgym.core.precoder import project_to_power_ball
 
@@ -189,8 +189,10 @@ def alignment_objective(
     link = channel @ precoder
     tx = link if tx_covariance is None else link @ tx_covariance
     received = tx @ link.mH + noise_covariance
-    cross = real_trace(equalizer @ link @ cross_covariance.mH)
-    return target_energy - 2.0 * cross + real_trace(equalizer @ received @ equalizer.mH)
+    # traces as elementwise sums, never forming d_y × d_y products: O(d_y·A·(A + d_x))
+    cross = ((equalizer @ link) * cross_covariance.conj()).sum((-2, -1)).real
+    power = ((equalizer @ received) * equalizer.conj()).sum((-2, -1)).real
+    return target_energy - 2.0 * cross + power
 
 
 def augmented_lagrangian(

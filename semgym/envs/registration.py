@@ -8,6 +8,7 @@ import pettingzoo
 GYM_IDS = {
     "semgym/Interference-v0": "semgym.envs.gym_envs:InterferenceGymEnv",
     "semgym/InterferenceLink-v0": "semgym.envs.gym_envs:InterferenceLinkEnv",
+    "semgym/Broadcast-v0": "semgym.envs.broadcast:BroadcastGymEnv",
 }
 #: Batched versions for ``gym.make_vec(id, num_envs, vectorization_mode="vector_entry_point")``.
 VECTOR_ENTRY_POINTS = {
@@ -18,7 +19,11 @@ PETTINGZOO_IDS = {
     "semgym/interference-v0": (
         "semgym.envs.interference:parallel_env",
         "semgym.envs.interference:env",
-    )
+    ),
+    "semgym/broadcast-v0": (
+        "semgym.envs.broadcast:parallel_env",
+        "semgym.envs.broadcast:env",
+    ),
 }
 
 

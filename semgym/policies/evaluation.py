@@ -1,4 +1,4 @@
-"""``evaluate``: run policies on an interference env over fixed seeds and print one table."""
+"""``evaluate``: run policies on a semgym env over fixed seeds and print one table."""
 
 from __future__ import annotations
 
@@ -21,12 +21,23 @@ def _run_episode(policy: Any, env: Any, seed: int) -> dict[str, Any]:
             actions = {agent: policy.act(observations[agent]) for agent in env.agents}
         observations, _, _, _, infos = env.step(actions)
     agents = list(infos)
+    first = infos[agents[0]]
+    if "user_nmse" in first:  # the broadcast env: one agent (the AP) serving several users
+        row = {
+            "nmse": list(first["user_nmse"]),
+            "mse": list(first["user_mse"]),
+            "exploitability": math.nan,
+        }
+        if "accuracy" in first:
+            row["accuracy"] = list(first["user_accuracy"])
+            row["native_accuracy"] = [first["native_accuracy"]]
+        return row
     row = {
         "nmse": [infos[a]["nmse"] for a in agents],
         "mse": [infos[a]["mse"] for a in agents],
         "exploitability": max(infos[a]["exploitability"] for a in agents),
     }
-    if "accuracy" in infos[agents[0]]:
+    if "accuracy" in first:
         row["accuracy"] = [infos[a]["accuracy"] for a in agents]
         row["native_accuracy"] = [infos[a]["native_accuracy"] for a in agents]
     return row
@@ -39,13 +50,14 @@ def evaluate(
     *,
     show: bool = True,
 ) -> list[dict[str, Any]]:
-    """Run each policy on ``env`` (a semgym interference ``parallel_env``) for one episode per
-    channel seed; every agent acts with ``policy.act(observation)`` (or
+    """Run each policy on ``env`` (a semgym ``parallel_env``: interference or broadcast) for
+    one episode per channel seed; every agent acts with ``policy.act(observation)`` (or
     ``policy.act(observation, agent)`` for scenario designs with ``needs_agent``).
 
-    Returns one row per policy: network and per-link NMSE (mean over seeds), network MSE in dB,
-    worst exploitability at the end of the episodes, and, when the env reports it, accuracy
-    with the receivers' native ceiling. ``show`` prints the comparison table.
+    Returns one row per policy: network and per-link NMSE (per user on the broadcast env;
+    mean over seeds, at the end of the episodes), network MSE in dB, worst exploitability (NaN
+    on the broadcast env, which is no game), and, when the env reports it, accuracy with the
+    receivers' native ceiling. ``show`` prints the comparison table.
     """
     if not isinstance(policies, Mapping):
         policies = {type(policies).__name__: policies}
@@ -74,10 +86,15 @@ def evaluate(
 
 
 def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
-    """A Markdown table of :func:`evaluate` rows."""
+    """A Markdown table of :func:`evaluate` rows; a NaN exploitability prints as "–", and the
+    column is left out when no row has one (the broadcast env)."""
     accuracy = all("accuracy" in r for r in rows)
-    head = "| policy | network NMSE | per-link NMSE | network MSE (dB) | exploitability |"
-    rule = "|---|---|---|---|---|"
+    exploit = any(math.isfinite(r["exploitability"]) for r in rows)
+    head = "| policy | network NMSE | per-link NMSE | network MSE (dB) |"
+    rule = "|---|---|---|---|"
+    if exploit:
+        head += " exploitability |"
+        rule += "---|"
     if accuracy:
         head += " accuracy (native) |"
         rule += "---|"
@@ -86,8 +103,11 @@ def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
         links = " / ".join(f"{v:.4f}" for v in r["per_link_nmse"])
         line = (
             f"| {r['policy']} | {r['network_nmse']:.4f} ± {r['network_nmse_std']:.4f} | {links} | "
-            f"{r['network_mse_db']:.2f} | {r['exploitability']:.2e} |"
+            f"{r['network_mse_db']:.2f} |"
         )
+        if exploit:
+            value = r["exploitability"]
+            line += f" {value:.2e} |" if math.isfinite(value) else " – |"
         if accuracy:
             line += f" {r['accuracy']:.1%} ({r['native_accuracy']:.1%}) |"
         lines.append(line)

@@ -1,4 +1,6 @@
-"""Reference policies for the interference environments, each with ``act(observation)``."""
+"""Reference policies for the interference environments, each with ``act(observation)``.
+
+``Uniform`` and ``RandomPolicy`` also drive the broadcast env's ``power`` modes."""
 
 from __future__ import annotations
 
@@ -12,9 +14,22 @@ ACTION_MODES = ("power", "normalized")
 
 
 class _PowerPolicy:
-    """Common part: the link's mode count M, budget K·P_max (W) and action encoding."""
+    """Common part: the link's mode count M, budget K·P_max (W) and action encoding.
 
-    def __init__(self, n_modes: int, budget: float, action_mode: str = "power") -> None:
+    ``observation_size``: the length of the observations to expect; None (default) means an
+    interference link's, (3M + 3,) or (4M + 3,). Envs with another layout (the broadcast env's
+    access point, whose power modes these policies can also drive) declare theirs as an
+    ``observation_size`` attribute, which :meth:`for_env` reads.
+    """
+
+    def __init__(
+        self,
+        n_modes: int,
+        budget: float,
+        action_mode: str = "power",
+        *,
+        observation_size: int | None = None,
+    ) -> None:
         self.n_modes = check_positive_int("n_modes", n_modes)
         self.budget = check_positive("budget", budget)
         if action_mode == "precoder":
@@ -23,11 +38,20 @@ class _PowerPolicy:
                 "not carry; power-allocation policies support 'power' and 'normalized'"
             )
         self.action_mode = check_choice("action_mode", action_mode, ACTION_MODES)
+        self.observation_size = (
+            None
+            if observation_size is None
+            else check_positive_int("observation_size", observation_size)
+        )
 
     @classmethod
     def for_env(cls, env, **kwargs) -> _PowerPolicy:
-        """The policy for a semgym interference env (reads M, K·P_max and the action mode)."""
+        """The policy for a semgym env (reads M, the budget, the action mode and, where the env
+        declares one, its ``observation_size``)."""
         base = getattr(env, "unwrapped", env)
+        size = getattr(base, "observation_size", None)
+        if size is not None:
+            kwargs.setdefault("observation_size", size)
         return cls(base.n_modes, base.budget, base.action_mode, **kwargs)
 
     def _encode(self, powers: np.ndarray) -> np.ndarray:
@@ -39,6 +63,12 @@ class _PowerPolicy:
     def _check(self, observation: np.ndarray) -> np.ndarray:
         obs = np.asarray(observation, dtype=np.float64)
         m = self.n_modes
+        if self.observation_size is not None:
+            if obs.shape != (self.observation_size,):
+                raise ValueError(
+                    f"observation must have shape ({self.observation_size},), got {obs.shape}"
+                )
+            return obs
         if obs.shape not in ((3 * m + 3,), (4 * m + 3,)):
             raise ValueError(
                 f"observation must have shape ({3 * m + 3},) or, with primary users, "
@@ -54,7 +84,23 @@ class BestResponse(_PowerPolicy):
     all the water-filling needs (it is invariant to scaling the weights); with primary users it
     also carries the interference prices c_m, and the priced water-filling keeps
     Σ_m c_m p_m ≤ 1. Applied by every link at once this is the Jacobi dynamics (19).
+    Needs an interference link's observation layout (no ``observation_size``).
     """
+
+    def __init__(
+        self,
+        n_modes: int,
+        budget: float,
+        action_mode: str = "power",
+        *,
+        observation_size: int | None = None,
+    ) -> None:
+        if observation_size is not None:
+            raise ValueError(
+                "BestResponse reads an interference link's observation (gains, weights, prices);"
+                f" an env with observation_size = {observation_size} has another layout"
+            )
+        super().__init__(n_modes, budget, action_mode)
 
     def act(self, observation: np.ndarray) -> np.ndarray:
         obs = self._check(observation)
@@ -81,9 +127,15 @@ class RandomPolicy(_PowerPolicy):
     """Random feasible powers, uniform on the simplex Σp = K·P_max; seeded."""
 
     def __init__(
-        self, n_modes: int, budget: float, action_mode: str = "power", seed: int | None = 0
+        self,
+        n_modes: int,
+        budget: float,
+        action_mode: str = "power",
+        seed: int | None = 0,
+        *,
+        observation_size: int | None = None,
     ) -> None:
-        super().__init__(n_modes, budget, action_mode)
+        super().__init__(n_modes, budget, action_mode, observation_size=observation_size)
         self.rng = np.random.default_rng(seed)
 
     def act(self, observation: np.ndarray) -> np.ndarray:
