@@ -93,6 +93,12 @@ def main() -> None:
     parser.add_argument("--max-gpu-envs", type=int, default=262_144)
     args = parser.parse_args()
     cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            names = [line.split(":", 1)[1].strip() for line in info if "model name" in line]
+        cpu = f"{names[0]} ({len(names)} cores)" if names else cpu
+    except OSError:
+        pass
     print(f"CPU: {cpu}, torch threads: {torch.get_num_threads()}; torch {torch.__version__}")
     if torch.cuda.is_available():
         print(f"GPU: {torch.cuda.get_device_name()}")

@@ -140,6 +140,19 @@ def test_single_link_admm_reaches_structured_optimum(gen: torch.Generator) -> No
     best = waterfill_optimum(stats, h, sigma2, budget)
     assert abs(float(run.mse[-1, 0]) - best) / best < 1e-3
     assert float(run.consensus.abs().square().sum()) <= budget * (1 + 1e-12)
+    # without the per-iteration diagnostics the iterates are the same
+    quiet = admm_alignment(
+        stats.cross_covariance[None],
+        stats.target_energy[None],
+        h[None],
+        sigma2 * torch.eye(k * n, dtype=CDTYPE)[None],
+        start * (budget / start.abs().square().sum()).sqrt(),
+        budget=budget,
+        rho=float(stats.target_energy / budget),
+        iterations=1000,
+        track=False,
+    )
+    assert torch.equal(quiet.consensus, run.consensus) and quiet.mse.shape == (0,)
 
 
 @pytest.mark.parametrize("receiver", ["wiener", "design"])

@@ -189,8 +189,9 @@ def alignment_objective(
     link = channel @ precoder
     tx = link if tx_covariance is None else link @ tx_covariance
     received = tx @ link.mH + noise_covariance
-    # traces as elementwise sums, never forming d_y × d_y products: O(d_y·A·(A + d_x))
-    cross = ((equalizer @ link) * cross_covariance.conj()).sum((-2, -1)).real
+    # traces as elementwise sums of A-wide products, never d_y × d_y or d_y × d_x ones
+    back = cross_covariance.mH @ equalizer  # Pᴴ G, (..., d_x, A)
+    cross = (link * back.mT).sum((-2, -1)).real  # Re tr(G H F Pᴴ) = Re tr(H F Pᴴ G)
     power = ((equalizer @ received) * equalizer.conj()).sum((-2, -1)).real
     return target_energy - 2.0 * cross + power
 

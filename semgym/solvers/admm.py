@@ -73,6 +73,7 @@ def admm_alignment(
     budget: float,
     rho: float = 1.0,
     iterations: int = 30,
+    track: bool = True,
 ) -> AdmmRun:
     """Algorithm 1: T rounds of G (7), F (8)–(15), Z (17) and U (18) steps from Z = U = 0.
 
@@ -84,6 +85,9 @@ def admm_alignment(
         noise_covariance: Σ_n,l, (..., L, A, A), W.
         initial_precoder: F⁽⁰⁾, (..., B, d_x).
         budget: P_T, W (> 0). rho: ρ (> 0). iterations: T (>= 1).
+        track: record the objective, augmented Lagrangian, residual and Wiener MSE of every
+            iteration (diagnostics, about half an iteration's cost); False leaves the
+            histories empty (shape (0, ...)).
     """
     budget = check_positive("budget", budget)
     rho = check_positive("rho", rho)
@@ -101,6 +105,8 @@ def admm_alignment(
         precoder = federated_precoder_step(gram, correlation, consensus, dual, rho)
         consensus = admm_projection_step(precoder, dual, budget)
         dual = admm_dual_step(dual, precoder, consensus)
+        if not track:
+            continue
         objective = alignment_objective(
             equalizers,
             channels,
@@ -115,7 +121,8 @@ def admm_alignment(
         records["mse"].append(
             wiener_objective(cross_covariance, target_energy, channels, noise_covariance, consensus)
         )
-    stacked = {k: torch.stack(v) for k, v in records.items()}
+    empty = precoder.real.new_zeros((0, *precoder.shape[:-2]))
+    stacked = {k: torch.stack(v) if v else empty for k, v in records.items()}
     return AdmmRun(
         precoder,
         consensus,
