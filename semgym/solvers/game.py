@@ -496,7 +496,8 @@ class GameOperator:
         """Best responses (15) to R_H (B, L, n_blocks, n, n): modes, water-filling powers."""
         game = self.game
         block_gains, block_modes = effective_channel_modes(effective, descending=False)
-        gains, order = block_gains.flatten(-2).sort(-1, descending=True)
+        # stable: exactly tied gains (e.g. identical channel uses without MUI) keep block order
+        gains, order = block_gains.flatten(-2).sort(dim=-1, descending=True, stable=True)
         costs = None
         if self.primary_channels is None:
             powers = semantic_waterfill(game.weights, gains, game.budget)
