@@ -491,3 +491,17 @@ def test_simulated_network_mse_matches_closed_form_with_mui(gen: torch.Generator
     assert (blind - pairs[1][1]).abs().square().sum(-1).mean() > (
         (estimates[1] - pairs[1][1]).abs().square().sum(-1).mean()
     )
+
+
+def test_threaded_eigh_equals_torch_eigh(gen: torch.Generator) -> None:
+    """Large CPU batches are split over threads; every matrix is still solved alone."""
+    from semgym.core.linalg import PARALLEL_MIN_BATCH, hermitian_eigh
+
+    raw = torch.complex(
+        torch.randn(7 * (PARALLEL_MIN_BATCH // 7 + 1), 8, 8, generator=gen),
+        torch.randn(7 * (PARALLEL_MIN_BATCH // 7 + 1), 8, 8, generator=gen),
+    )
+    matrices = (raw @ raw.mH).reshape(-1, 7, 8, 8)
+    values, vectors = hermitian_eigh(matrices)
+    ref_values, ref_vectors = torch.linalg.eigh(matrices)
+    assert torch.equal(values, ref_values) and torch.equal(vectors, ref_vectors)
