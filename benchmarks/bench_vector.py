@@ -12,7 +12,9 @@ not counted). Rows:
   ``--max-gpu-envs`` or the largest that fits.
 
 An agent-step is one link acting once: a step of B envs counts B·L. Ratios are against the
-PettingZoo env and the dense path measured in the same run.
+PettingZoo env and the dense path measured in the same run. The "floor" row times only the
+B·L·K Hermitian 8 × 8 eigendecompositions a step needs (torch's LAPACK, split over the CPU
+threads): no CPU step can beat it.
 
     python benchmarks/bench_vector.py [--seconds 3] [--latents mnist5k] [--max-gpu-envs 262144]
 """
@@ -86,6 +88,26 @@ def vector_rate(latents: str, num_envs: int, device: str, seconds: float) -> flo
     return steps * num_envs * venv.n_links / (time.perf_counter() - start)
 
 
+def eigh_floor_rate(num_envs: int, seconds: float) -> float:
+    """Agent-steps/s if a step cost nothing but its eigensolves: num_envs·L·K Hermitian 8 × 8
+    eigendecompositions (complex64, CPU), the part no batching removes."""
+    from semgym.core.linalg import hermitian_eigh
+
+    gen = torch.Generator().manual_seed(0)
+    count = num_envs * SETTING["n_links"] * SETTING["channel_uses"]
+    n = SETTING["n_antennas"]
+    raw = torch.complex(
+        torch.randn(count, n, n, generator=gen), torch.randn(count, n, n, generator=gen)
+    )
+    matrices = raw @ raw.mH
+    hermitian_eigh(matrices)
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds or steps < 3:
+        hermitian_eigh(matrices)
+        steps += 1
+    return steps * num_envs * SETTING["n_links"] / (time.perf_counter() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
@@ -113,6 +135,9 @@ def main() -> None:
         rows.append(
             (f"vector env ({n} envs, CPU)", vector_rate(args.latents, n, "cpu", args.seconds))
         )
+    rows.append(
+        ("(floor: the 8×8 eigensolves alone, 1024 envs, CPU)", eigh_floor_rate(1024, args.seconds))
+    )
     if torch.cuda.is_available():
         n = 1024
         while n <= args.max_gpu_envs:
