@@ -127,31 +127,25 @@ def test_single_link_admm_reaches_structured_optimum(gen: torch.Generator) -> No
     h = core.kron_identity(crandn(n, n, gen=gen), k)
     sigma2, budget = 0.1, 2.0
     start = crandn(k * n, 8, gen=gen)
-    run = admm_alignment(
-        stats.cross_covariance[None],
-        stats.target_energy[None],
-        h[None],
-        sigma2 * torch.eye(k * n, dtype=CDTYPE)[None],
-        start * (budget / start.abs().square().sum()).sqrt(),
-        budget=budget,
-        rho=float(stats.target_energy / budget),
-        iterations=1000,
-    )
+
+    def run_admm(track: bool):
+        return admm_alignment(
+            stats.cross_covariance[None],
+            stats.target_energy[None],
+            h[None],
+            sigma2 * torch.eye(k * n, dtype=CDTYPE)[None],
+            start * (budget / start.abs().square().sum()).sqrt(),
+            budget=budget,
+            rho=float(stats.target_energy / budget),
+            iterations=1000,
+            track=track,
+        )
+
+    run = run_admm(True)
     best = waterfill_optimum(stats, h, sigma2, budget)
     assert abs(float(run.mse[-1, 0]) - best) / best < 1e-3
     assert float(run.consensus.abs().square().sum()) <= budget * (1 + 1e-12)
-    # without the per-iteration diagnostics the iterates are the same
-    quiet = admm_alignment(
-        stats.cross_covariance[None],
-        stats.target_energy[None],
-        h[None],
-        sigma2 * torch.eye(k * n, dtype=CDTYPE)[None],
-        start * (budget / start.abs().square().sum()).sqrt(),
-        budget=budget,
-        rho=float(stats.target_energy / budget),
-        iterations=1000,
-        track=False,
-    )
+    quiet = run_admm(False)  # without the per-iteration diagnostics the iterates are the same
     assert torch.equal(quiet.consensus, run.consensus) and quiet.mse.shape == (0,)
 
 

@@ -13,13 +13,13 @@ from typing import Any
 import gymnasium
 import numpy as np
 import torch
-from pettingzoo import ParallelEnv
 from pettingzoo.utils import parallel_to_aec, wrappers
 from torch import Tensor
 
 from semgym import core
 from semgym._validation import check_choice, check_positive_int
 from semgym.channels import sample_rayleigh_downlink
+from semgym.envs._base import SemgymParallelEnv
 from semgym.envs._scenario import cached_bank
 from semgym.envs.gym_envs import _episode_seed
 from semgym.latents import paper_links
@@ -82,7 +82,7 @@ def default_encoders(
     return ap_encoder, [cycle[i % len(cycle)] for i in range(n_users)]
 
 
-class BroadcastEnv(ParallelEnv):
+class BroadcastEnv(SemgymParallelEnv):
     """An access point (AP) broadcasts its latents to L users through one shared pre-equalizer F.
 
     | Import             | ``from semgym import broadcast_v0``                          |
@@ -276,24 +276,11 @@ class BroadcastEnv(ParallelEnv):
         self.state_space = obs
         self._np_random: np.random.Generator | None = None
 
-    # --- spaces (the same object every call, as PettingZoo's tests require) -------------------
-    def observation_space(self, agent: str) -> gymnasium.spaces.Box:
-        return self._observation_spaces[agent]
-
-    def action_space(self, agent: str) -> gymnasium.spaces.Box:
-        return self._action_spaces[agent]
-
     # --- API -----------------------------------------------------------------------------------
     def reset(
         self, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, Any]]]:
-        if seed is not None:
-            self._np_random = np.random.default_rng(seed)
-            channel_seed = int(seed)
-        else:
-            if self._np_random is None:
-                self._np_random = np.random.default_rng()
-            channel_seed = int(self._np_random.integers(0, 2**31 - 1))
+        channel_seed = self._channel_seed(seed)
         cfg = self.config
         self.channel_seed = channel_seed
         self.channels = sample_rayleigh_downlink(

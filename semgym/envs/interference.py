@@ -10,12 +10,12 @@ from typing import Any
 import gymnasium
 import numpy as np
 import torch
-from pettingzoo import ParallelEnv
 from pettingzoo.utils import parallel_to_aec, wrappers
 
 from semgym import core
 from semgym._validation import check_choice, check_positive, check_positive_int
 from semgym.channels import InterferenceChannelConfig
+from semgym.envs._base import SemgymParallelEnv
 from semgym.envs._scenario import cached_bank, cached_pair, link_encoders
 from semgym.envs.batch import ACTION_MODES, LOG_CEIL, LOG_FLOOR, InterferenceBatch
 from semgym.solvers import GameOperator, GameState, InterferenceGame
@@ -28,7 +28,7 @@ LOG_GAIN_FLOOR = LOG_FLOOR
 LOG_GAIN_CEIL = LOG_CEIL
 
 
-class InterferenceEnv(ParallelEnv):
+class InterferenceEnv(SemgymParallelEnv):
     """L semantic links share a MIMO interference channel; each link is an agent.
 
     | Import             | ``from semgym import interference_v0``                      |
@@ -235,24 +235,11 @@ class InterferenceEnv(ParallelEnv):
         self._np_random: np.random.Generator | None = None
         self._figure = None
 
-    # --- spaces (the same object every call, as PettingZoo's tests require) -------------------
-    def observation_space(self, agent: str) -> gymnasium.spaces.Box:
-        return self._observation_spaces[agent]
-
-    def action_space(self, agent: str) -> gymnasium.spaces.Box:
-        return self._action_spaces[agent]
-
     # --- API -----------------------------------------------------------------------------------
     def reset(
         self, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, Any]]]:
-        if seed is not None:
-            self._np_random = np.random.default_rng(seed)
-            channel_seed = int(seed)
-        else:
-            if self._np_random is None:
-                self._np_random = np.random.default_rng()
-            channel_seed = int(self._np_random.integers(0, 2**31 - 1))
+        channel_seed = self._channel_seed(seed)
         self.channel_seed = channel_seed
         self.batch.reset([channel_seed])
         self.agents = list(self.possible_agents)

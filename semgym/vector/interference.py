@@ -154,12 +154,7 @@ class InterferenceVecEnv(VectorEnv):
     def step(
         self, actions: Tensor | np.ndarray
     ) -> tuple[Tensor, Tensor, Tensor, Tensor, dict[str, Any]]:
-        actions = torch.as_tensor(actions)
-        if tuple(actions.shape) != (self.num_envs, *self.single_action_space.shape):
-            raise ValueError(
-                f"actions must have shape {(self.num_envs, *self.single_action_space.shape)}, "
-                f"got {tuple(actions.shape)}"
-            )
+        actions = self._checked_shape(actions)
         obs, rewards, terminated, truncated, infos = self.step_links(
             actions.reshape(self.num_envs, self.n_links, -1)
         )
@@ -194,6 +189,15 @@ class InterferenceVecEnv(VectorEnv):
             infos["_final_obs"] = mask
             infos["_final_info"] = mask
         return obs, rewards, terminated, truncated, infos
+
+    def _checked_shape(self, actions: Tensor | np.ndarray) -> Tensor:
+        actions = torch.as_tensor(actions)
+        if tuple(actions.shape) != (self.num_envs, *self.single_action_space.shape):
+            raise ValueError(
+                f"actions must have shape {(self.num_envs, *self.single_action_space.shape)}, "
+                f"got {tuple(actions.shape)}"
+            )
+        return actions
 
     def best_response_actions(self) -> Tensor:
         """Every link's best response (15) to the current precoders, as (B, L·A) actions."""
@@ -262,12 +266,7 @@ class InterferenceLinkVecEnv(InterferenceVecEnv):
     def step(
         self, actions: Tensor | np.ndarray
     ) -> tuple[Tensor, Tensor, Tensor, Tensor, dict[str, Any]]:
-        actions = torch.as_tensor(actions)
-        if tuple(actions.shape) != (self.num_envs, *self.single_action_space.shape):
-            raise ValueError(
-                f"actions must have shape {(self.num_envs, *self.single_action_space.shape)}, "
-                f"got {tuple(actions.shape)}"
-            )
+        actions = self._checked_shape(actions)
         joint = self.batch.best_response_actions().clone()
         joint[:, self.link_index] = actions.to(device=joint.device, dtype=joint.dtype)
         obs, rewards, terminated, truncated, infos = self.step_links(joint)
