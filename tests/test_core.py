@@ -355,6 +355,25 @@ def test_block_best_response_equals_dense(gen: torch.Generator) -> None:
         assert torch.allclose(mse, wf, rtol=1e-10)
 
 
+@pytest.mark.parametrize("n_links", [1, 2, 4])
+def test_interference_by_block_equals_dense_mui(gen: torch.Generator, n_links: int) -> None:
+    """Per-block MUI from factors equals the dense Σ_{j≠l} H Q Hᴴ with H = I_K ⊗ H̄ and
+    block-diagonal Q = blkdiag(F_k F_kᴴ), block by block (off-diagonal blocks are zero)."""
+    n_uses, n_rx, n_tx, rank = 3, 4, 3, 2
+    hbar = crandn(2, n_links, n_links, n_rx, n_tx, gen=gen)
+    factors = crandn(2, n_links, n_uses, n_tx, rank, gen=gen)
+    index = core.interferer_index(n_links)
+    adjoint = core.interferer_channels(hbar, index).mH.contiguous()
+    blocks = core.interference_by_block(adjoint, factors, index)
+    assert blocks.shape == (2, n_links, n_uses, n_rx, n_rx)
+    dense = core.received_interference(
+        core.kron_identity(hbar, n_uses), core.block_diagonal(factors @ factors.mH)
+    )
+    assert torch.allclose(core.block_diagonal(blocks), dense, rtol=1e-12, atol=1e-12)
+    if n_links == 1:
+        assert bool((blocks == 0).all())
+
+
 # --- batching: a batch of 7 equals one by one -------------------------------------------------
 def test_core_functions_batch_equals_one_by_one(gen: torch.Generator) -> None:
     b = 7

@@ -15,7 +15,6 @@ from semgym.core.linalg import (
     cholesky,
     hermitian_eigh,
     hermitian_part,
-    identity_like,
     real_trace,
 )
 
@@ -47,29 +46,28 @@ def interferer_channels(channels: Tensor, index: Tensor) -> Tensor:
     return channels[..., index, rx, :, :]
 
 
-def interference_factor(
-    interferers: Tensor, tx_factors: Tensor, index: Tensor, blocks: int = 1
-) -> Tensor:
-    """C_l with C_l C_lᴴ = Σ_{j≠l} H_{j,l} F_j F_jᴴ H_{j,l}ᴴ (the MUI of (5)), per column block.
+def interference_by_block(interferers_adjoint: Tensor, tx_factors: Tensor, index: Tensor) -> Tensor:
+    """Σ_{j≠l} H_{j,l} F_{j,k} F_{j,k}ᴴ H_{j,l}ᴴ (the MUI of (5)) per receiver l and block k.
 
     Arguments:
-        interferers: H_{j,l} from :func:`interferer_channels`, (..., L, L − 1, A, B).
-        tx_factors: F_j, (..., L, B, blocks·r): any factor of the transmit covariance (e.g.
-            V diag(√p)); with ``blocks`` > 1 its columns hold ``blocks`` factors that share
-            the channel (the K channel uses on the block path), each of r columns.
+        interferers_adjoint: H_{j,l}ᴴ of the L − 1 interferers j ≠ l of every receiver l,
+            (..., L, L − 1, B, A): the adjoint of :func:`interferer_channels`, contiguous
+            (it is constant over an episode: prepare it once).
+        tx_factors: F_{j,k}, (..., L, K, B, r): any factor of block k of transmitter j's
+            covariance (e.g. V_k diag(√p_k)); every block goes through the same channel (the K
+            channel uses of H = I_K ⊗ H̄ on the block path; K = 1 for a dense covariance).
         index: :func:`interferer_index`.
 
-    Returns C, (..., L, blocks, A, (L − 1)·r); the MUI power of block k at receiver l is
-    ‖C_lk‖²_F. It skips the j = l products that :func:`received_interference` computes, and
-    multiplies each H_{j,l} once for all blocks.
+    Returns (..., L, K, A, A), Hermitian PSD; its trace is the MUI power of block k at
+    receiver l. Each product (H_{j,l} F_{j,k})ᴴ = F_{j,k}ᴴ H_{j,l}ᴴ comes out as a contiguous
+    r × A block, so the Gram sum needs no transposition of large tensors, and the j = l
+    products are never formed.
     """
-    products = interferers @ tx_factors[..., index, :, :]  # (..., L, L−1, A, blocks·r)
-    *lead, n_links, n_int, rows, cols = products.shape
-    r = cols // blocks
-    split = products.reshape(*lead, n_links, n_int, rows, blocks, r)
-    d = len(lead)
-    order = (*range(d), d, d + 3, d + 2, d + 1, d + 4)  # (..., L, blocks, A, L−1, r)
-    return split.permute(order).reshape(*lead, n_links, blocks, rows, n_int * r)
+    *lead, n_links, n_blocks, rows, cols = tx_factors.shape
+    stacked = tx_factors.mH[..., index, :, :, :]  # (..., L, L − 1, K, r, B), one copy
+    stacked = stacked.reshape(*lead, n_links, index.shape[1], n_blocks * cols, rows)
+    products = (stacked @ interferers_adjoint).unflatten(-2, (n_blocks, cols))
+    return (products.mH @ products).sum(-4)
 
 
 def interference_covariance(
@@ -85,7 +83,10 @@ def interference_covariance(
 def add_noise(interference: Tensor, noise_power: Tensor | float) -> Tensor:
     """σ² I + MUI: R_{n,l} (..., L, A, A) from the received MUI covariances (..., L, A, A)."""
     sigma2 = torch.as_tensor(noise_power, dtype=interference.real.dtype, device=interference.device)
-    return interference + sigma2[..., None, None, None] * identity_like(interference)
+    noise = interference.clone()
+    diagonal = torch.diagonal(noise, dim1=-2, dim2=-1)
+    (diagonal.real if noise.is_complex() else diagonal).add_(sigma2[..., None, None])
+    return noise
 
 
 def mui_power(channels: Tensor, tx_covariance: Tensor) -> Tensor:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from semgym.core.linalg import cholesky, identity_like, real_trace
+from semgym.core.linalg import cholesky, identity_like, real_inner, real_trace
+from semgym.core.precoder import mode_factor
 from semgym.core.statistics import SemanticStatistics
 
 
@@ -49,8 +50,7 @@ def structured_mse(
     MSE = tr(R_y) − tr((I + A)⁻¹ A diag(w)), exact. When V does diagonalize R_H this is
     tr(R_y) − Σ_m w_m λ_m p_m/(1 + λ_m p_m), the water-filling objective.
     """
-    root = powers.clamp_min(0.0).sqrt().to(modes.dtype)
-    scaled = modes * root.unsqueeze(-2)
+    scaled = mode_factor(modes, powers)
     return target_energy - captured_energy(scaled.mH @ effective @ scaled, weights)
 
 
@@ -60,8 +60,7 @@ def structured_mse_whitened(
     """:func:`structured_mse` with R_H = Wᴴ W given by its factor W (..., A, B) (see
     :func:`~semgym.core.whitened_channel`): A = (W V diag(√p))ᴴ (W V diag(√p)), one product
     fewer and exactly Hermitian."""
-    root = powers.clamp_min(0.0).sqrt().to(modes.dtype)
-    signal = whitened @ (modes * root.unsqueeze(-2))
+    signal = whitened @ mode_factor(modes, powers)
     return target_energy - captured_energy(signal.mH @ signal, weights)
 
 
@@ -74,7 +73,7 @@ def captured_energy(gram: Tensor, weights: Tensor) -> Tensor:
     eye = identity_like(gram)
     factor = cholesky(eye + gram, "Cholesky factorization of I + A")
     inverse_factor = torch.linalg.solve_triangular(factor, eye, upper=False)
-    diagonal = (inverse_factor.conj() * (inverse_factor @ gram)).sum(-2).real
+    diagonal = real_inner(inverse_factor, inverse_factor @ gram, dim=-2)
     return (diagonal * weights).sum(-1)
 
 

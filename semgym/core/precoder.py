@@ -6,15 +6,30 @@ import torch
 from torch import Tensor
 
 
+def scale_columns(matrix: Tensor, scale: Tensor) -> Tensor:
+    """A diag(s): column m of (..., n, M) ``matrix`` times the real s_m of ``scale`` (..., M).
+
+    The scale stays real (cast to the matrix's real dtype): a complex × real product is about
+    4× faster on the CPU than the complex × complex one it would otherwise be promoted to.
+    """
+    real = matrix.real.dtype if matrix.is_complex() else matrix.dtype
+    return matrix * scale.to(real).unsqueeze(-2)
+
+
+def mode_factor(modes: Tensor, powers: Tensor) -> Tensor:
+    """V diag(√p), (..., B, M): the structured precoder before its semantic directions, from
+    V (..., B, M) and p (..., M) in W (negative powers count as 0)."""
+    return scale_columns(modes, powers.clamp_min(0.0).sqrt())
+
+
 def structured_precoder(modes: Tensor, powers: Tensor, directions: Tensor) -> Tensor:
     """F = V diag(√p) Q̃ᴴ, (..., B, d_x), from V (..., B, M), p (..., M) in W, Q̃ (..., d_x, M)."""
-    root = powers.clamp_min(0.0).sqrt().to(modes.dtype)
-    return (modes * root.unsqueeze(-2)) @ directions.mH
+    return mode_factor(modes, powers) @ directions.mH
 
 
 def structured_covariance(modes: Tensor, powers: Tensor) -> Tensor:
     """F Fᴴ = V diag(p) Vᴴ of the structured precoder (Q̃ᴴ Q̃ = I), (..., B, B)."""
-    return (modes * powers.to(modes.dtype).unsqueeze(-2)) @ modes.mH
+    return scale_columns(modes, powers) @ modes.mH
 
 
 def project_to_budget(powers: Tensor, budget: Tensor | float) -> Tensor:

@@ -290,7 +290,7 @@ class InterferenceBatch:
             return p
         if self.action_mode == "normalized":
             return 2.0 * p / self.budget - 1.0
-        fbar = self.response.state.modes * (p / self.budget).sqrt().unsqueeze(-2).to(self.dtype)
+        fbar = core.mode_factor(self.response.state.modes, p / self.budget)
         return torch.cat([fbar.real.flatten(-2), fbar.imag.flatten(-2)], -1)
 
     # --- evaluation ----------------------------------------------------------------------------
@@ -306,8 +306,12 @@ class InterferenceBatch:
         self.nmse = self.mse / game.target_energy
 
     def direction_powers(self) -> Tensor:
-        """Power on each semantic direction, (B, L, M) W: column energies of F̄ = V diag(√p)."""
+        """Power on each semantic direction, (B, L, M) W: column energies of F̄ = V diag(√p).
+        Outside the precoder mode V is unitary (eigenvectors, or Algorithm 1's Haar start), so
+        these are the powers p themselves."""
         state = self.state
+        if self.action_mode != "precoder":
+            return state.powers
         energy = (core.squared_magnitude(state.mode_blocks) * state.power_blocks.unsqueeze(-2)).sum(
             -2
         )

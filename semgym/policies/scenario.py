@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from semgym import core
 from semgym.solvers import GameOperator, mui_agnostic_admm
 
 
@@ -63,7 +64,7 @@ class MuiLess(_ScenarioDesign):
         alone = operator.effective(env.state_.to_dense(), interference=False)
         response = operator.respond(alone)
         powers = response.powers[0].clamp_min(0.0)
-        return response.state.modes[0] * powers.sqrt().unsqueeze(-2).to(response.state.modes.dtype)
+        return core.mode_factor(response.state.modes[0], powers)
 
 
 class MuiAgnosticADMM(_ScenarioDesign):

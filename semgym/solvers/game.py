@@ -41,11 +41,12 @@ from semgym.core import (
     direct_channels,
     effective_channel,
     effective_channel_modes,
+    interference_by_block,
     interference_covariance,
-    interference_factor,
     interferer_channels,
     interferer_index,
     kron_identity,
+    mode_factor,
     priced_semantic_waterfill,
     real_trace,
     semantic_utility,
@@ -415,7 +416,8 @@ class GameOperator:
         self.direct = direct_channels(self.channels)  # (B, 1, L, A, n)
         self.direct_by_link = self.direct.movedim(1, 2)  # (B, L, 1, A, n)
         self.interferer_index = interferer_index(game.n_links, game.channels.device)
-        self.interferers = interferer_channels(self.channels[:, 0], self.interferer_index)
+        interferers = interferer_channels(self.channels[:, 0], self.interferer_index)
+        self.interferers_adjoint = interferers.mH.contiguous()  # (B, L, L − 1, n, A)
         self.primary_noise = None
         self.primary_channels = None
         if game.primary is not None:
@@ -438,14 +440,10 @@ class GameOperator:
 
     def noise_and_mui(self, state: GameState) -> tuple[Tensor, Tensor]:
         """R_n,l per link and block (B, L, n_blocks, A, A) (the state's layout) and the MUI
-        power per link summed over channel uses (B, L) W, through the MUI factors C_l of
-        :func:`~semgym.core.interference_factor`."""
-        root = state.power_blocks.clamp_min(0.0).sqrt().to(state.mode_blocks.dtype)
-        factors = state.mode_blocks * root.unsqueeze(-2)  # (B, L, nb, n, n)
-        b, n_links, nb, n, _ = factors.shape
-        side_by_side = factors.permute(0, 1, 3, 2, 4).reshape(b, n_links, n, nb * n)
-        mui = interference_factor(self.interferers, side_by_side, self.interferer_index, nb)
-        covariance = mui @ mui.mH  # (B, L, nb, A, A)
+        power per link summed over channel uses (B, L) W, through
+        :func:`~semgym.core.interference_by_block` with the factors V diag(√p)."""
+        factors = mode_factor(state.mode_blocks, state.power_blocks)  # (B, L, nb, n, n)
+        covariance = interference_by_block(self.interferers_adjoint, factors, self.interferer_index)
         power = real_trace(covariance).sum(-1)
         noise = add_noise(covariance, self.game.noise_power[:, None])
         if self.primary_noise is not None:
