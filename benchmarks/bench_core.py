@@ -96,8 +96,8 @@ def main() -> None:
     print(header)
     for batch in args.batch:
         x = build_instance(batch, device, dtype)
-        dense_res, dense_f = dense_step(x)
-        block_res, block_f = block_step(x)
+        dense_res, _ = dense_step(x)
+        block_res, _ = block_step(x)
         # MSE of each link's new precoder under the effective channel it answered
         noise_cov = core.interference_covariance(x["dense_h"], x["dense_cov"], x["noise"])
         effective = core.effective_channel(core.direct_channels(x["dense_h"]), noise_cov)
@@ -107,7 +107,11 @@ def main() -> None:
             for r in (dense_res, block_res)
         ]
         rel = ((mse[0] - mse[1]).abs() / mse[0].abs()).max().item()
-        assert torch.allclose(dense_f @ dense_f.mH, block_f @ block_f.mH, rtol=1e-3, atol=1e-4)
+        # same gains and same MSE; the precoders themselves may differ where two channel uses'
+        # gains (nearly) tie, since any basis of a tied eigenspace is a best response
+        scale = dense_res.gains.amax(-1, keepdim=True)
+        assert torch.allclose(dense_res.gains / scale, block_res.gains / scale, atol=1e-5)
+        assert rel < 1e-4, f"dense and block MSE differ by {rel:.1e}"
         t_dense = _timed(lambda x=x: dense_step(x), args.repeats, device)
         t_block = _timed(lambda x=x: block_step(x), args.repeats, device)
         print(

@@ -12,9 +12,10 @@ not counted). Rows:
   ``--max-gpu-envs`` or the largest that fits.
 
 An agent-step is one link acting once: a step of B envs counts B·L. Ratios are against the
-PettingZoo env and the dense path measured in the same run. The "floor" row times only the
-B·L·K Hermitian 8 × 8 eigendecompositions a step needs (torch's LAPACK, split over the CPU
-threads): no CPU step can beat it.
+PettingZoo env and the dense path measured in the same run. The "floor" rows time only the
+per-matrix LAPACK work of a step: its B·L·K Hermitian 8 × 8 eigendecompositions (split over
+the CPU threads), then those plus its two Cholesky factorizations and two triangular solves of
+as many 8 × 8 matrices; no CPU step built on torch's LAPACK can beat them.
 
     python benchmarks/bench_vector.py [--seconds 3] [--latents mnist5k] [--max-gpu-envs 262144]
 """
@@ -88,10 +89,13 @@ def vector_rate(latents: str, num_envs: int, device: str, seconds: float) -> flo
     return steps * num_envs * venv.n_links / (time.perf_counter() - start)
 
 
-def eigh_floor_rate(num_envs: int, seconds: float) -> float:
-    """Agent-steps/s if a step cost nothing but its eigensolves: num_envs·L·K Hermitian 8 × 8
-    eigendecompositions (complex64, CPU), the part no batching removes."""
-    from semgym.core.linalg import hermitian_eigh
+def lapack_floor_rates(num_envs: int, seconds: float) -> tuple[float, float]:
+    """Agent-steps/s if a step cost nothing but its per-matrix LAPACK work on the CPU
+    (complex64): (the num_envs·L·K Hermitian 8 × 8 eigendecompositions alone, those plus the
+    step's two Cholesky factorizations and two triangular solves of the same count — R_n for
+    the whitened channel and I + A for the closed-form MSE). Torch runs these one matrix at a
+    time; no batching of the rest of the step removes them."""
+    from semgym.core.linalg import cholesky, hermitian_eigh
 
     gen = torch.Generator().manual_seed(0)
     count = num_envs * SETTING["n_links"] * SETTING["channel_uses"]
@@ -99,13 +103,26 @@ def eigh_floor_rate(num_envs: int, seconds: float) -> float:
     raw = torch.complex(
         torch.randn(count, n, n, generator=gen), torch.randn(count, n, n, generator=gen)
     )
-    matrices = raw @ raw.mH
-    hermitian_eigh(matrices)
-    steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds or steps < 3:
+    matrices = raw @ raw.mH + torch.eye(n)
+
+    def eigh_only() -> None:
         hermitian_eigh(matrices)
-        steps += 1
-    return steps * num_envs * SETTING["n_links"] / (time.perf_counter() - start)
+
+    def all_lapack() -> None:
+        hermitian_eigh(matrices)
+        for _ in range(2):
+            factor = cholesky(matrices)
+            torch.linalg.solve_triangular(factor, raw, upper=False)
+
+    rates = []
+    for work in (eigh_only, all_lapack):
+        work()
+        steps, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds or steps < 3:
+            work()
+            steps += 1
+        rates.append(steps * num_envs * SETTING["n_links"] / (time.perf_counter() - start))
+    return rates[0], rates[1]
 
 
 def main() -> None:
@@ -135,9 +152,9 @@ def main() -> None:
         rows.append(
             (f"vector env ({n} envs, CPU)", vector_rate(args.latents, n, "cpu", args.seconds))
         )
-    rows.append(
-        ("(floor: the 8×8 eigensolves alone, 1024 envs, CPU)", eigh_floor_rate(1024, args.seconds))
-    )
+    eigh_floor, lapack_floor = lapack_floor_rates(1024, args.seconds)
+    rows.append(("(floor: the 8×8 eigensolves alone, 1024 envs, CPU)", eigh_floor))
+    rows.append(("(floor: eigensolves + Cholesky + triangular solves, 1024 envs)", lapack_floor))
     if torch.cuda.is_available():
         n = 1024
         while n <= args.max_gpu_envs:

@@ -63,6 +63,20 @@ def test_precoder_step_matches_bartels_stewart(gen: torch.Generator) -> None:
     )
 
 
+def test_wiener_local_terms_equal_the_formed_receiver(gen: torch.Generator) -> None:
+    """Aᴴ A and Aᴴ P from C = Pᴴ P equal those of the G step's receiver formed explicitly,
+    for a user axis sharing one precoder (the federated layout)."""
+    users, a, b, dx, dy = 3, 5, 4, 6, 7
+    cross = crandn(users, dy, dx, gen=gen)
+    h, f = crandn(users, a, b, gen=gen), crandn(1, b, dx, gen=gen)
+    r_n = random_hpd(users, size=a, gen=gen)
+    g = core.admm_equalizer_step(cross, f, h, r_n)
+    gram, corr = core.admm_local_terms(g, h, cross)
+    fast_gram, fast_corr = core.admm_wiener_local_terms(cross.mH @ cross, f, h, r_n)
+    assert torch.allclose(fast_gram, gram, rtol=1e-10, atol=1e-12)
+    assert torch.allclose(fast_corr, corr, rtol=1e-10, atol=1e-12)
+
+
 def test_federated_step_is_mean_of_user_solutions(gen: torch.Generator) -> None:
     gram = random_hpd(4, size=3, gen=gen)
     corr = crandn(4, 3, 5, gen=gen)

@@ -24,6 +24,7 @@ from scipy.linalg import solve_sylvester
 from torch import Tensor
 
 from semgym._validation import check_positive
+from semgym.core.interference import effective_channel
 from semgym.core.linalg import hermitian_part, identity_like
 from semgym.core.mse import wiener_equalizer
 from semgym.core.precoder import project_to_power_ball
@@ -66,6 +67,25 @@ def admm_local_terms(
     """
     chain = equalizer @ channel
     return hermitian_part(chain.mH @ chain), chain.mH @ cross_covariance
+
+
+def admm_wiener_local_terms(
+    cross_gram: Tensor, precoder: Tensor, channel: Tensor, noise_covariance: Tensor
+) -> tuple[Tensor, Tensor]:
+    """:func:`admm_local_terms` of the G step's Wiener receiver (7), without forming it.
+
+    With G = P Fᴴ Hᴴ R⁻¹ and R = H F Fᴴ Hᴴ + Σ_n, the chain is A = G H = P Fᴴ M with
+    M = Hᴴ R⁻¹ H (B × B Hermitian, :func:`~semgym.core.effective_channel`), so
+    Aᴴ A = M (F C Fᴴ) M and Aᴴ P = M F C with C = Pᴴ P (d_x × d_x, constant over the
+    iterations): no d_y-wide product and no d_y × A receiver per iteration. Whitened pilots
+    (R_x = I). Shapes: C (..., d_x, d_x), F (..., B, d_x), H (..., A, B), Σ_n (..., A, A);
+    returns (Aᴴ A (..., B, B), Aᴴ P (..., B, d_x)).
+    """
+    received = channel @ (precoder @ precoder.mH) @ channel.mH + noise_covariance
+    coupling = effective_channel(channel, received)
+    shaped = precoder @ cross_gram  # F C
+    gram = hermitian_part(coupling @ (shaped @ precoder.mH) @ coupling)
+    return gram, coupling @ shaped
 
 
 def admm_precoder_step(

@@ -21,8 +21,8 @@ from semgym.core import (
     SemanticPair,
     admm_dual_step,
     admm_equalizer_step,
-    admm_local_terms,
     admm_projection_step,
+    admm_wiener_local_terms,
     alignment_mse,
     alignment_objective,
     augmented_lagrangian,
@@ -96,17 +96,20 @@ def admm_alignment(
     consensus = torch.zeros_like(precoder)
     dual = torch.zeros_like(precoder)
     records: dict[str, list[Tensor]] = {k: [] for k in ("obj", "lag", "res", "mse")}
-    equalizers = precoder.new_zeros(0)
+    cross_gram = cross_covariance.mH @ cross_covariance  # Pᴴ P, once for all iterations
     for _ in range(iterations):
-        equalizers = admm_equalizer_step(
-            cross_covariance, precoder.unsqueeze(-3), channels, noise_covariance
+        answered = precoder  # the F⁽ᵗ⁾ the G step (7) answers
+        gram, correlation = admm_wiener_local_terms(
+            cross_gram, answered.unsqueeze(-3), channels, noise_covariance
         )
-        gram, correlation = admm_local_terms(equalizers, channels, cross_covariance)
         precoder = federated_precoder_step(gram, correlation, consensus, dual, rho)
         consensus = admm_projection_step(precoder, dual, budget)
         dual = admm_dual_step(dual, precoder, consensus)
         if not track:
             continue
+        equalizers = admm_equalizer_step(
+            cross_covariance, answered.unsqueeze(-3), channels, noise_covariance
+        )
         objective = alignment_objective(
             equalizers,
             channels,
@@ -120,6 +123,10 @@ def admm_alignment(
         records["res"].append(primal_residual(precoder, consensus))
         records["mse"].append(
             wiener_objective(cross_covariance, target_energy, channels, noise_covariance, consensus)
+        )
+    if not track:  # the last G step's receivers, formed once
+        equalizers = admm_equalizer_step(
+            cross_covariance, answered.unsqueeze(-3), channels, noise_covariance
         )
     empty = precoder.real.new_zeros((0, *precoder.shape[:-2]))
     stacked = {k: torch.stack(v) if v else empty for k, v in records.items()}
