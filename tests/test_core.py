@@ -374,6 +374,19 @@ def test_interference_by_block_equals_dense_mui(gen: torch.Generator, n_links: i
         assert bool((blocks == 0).all())
 
 
+def test_add_noise_broadcasts_and_leaves_its_input(gen: torch.Generator) -> None:
+    mui = random_hpd(3, size=4, gen=gen)  # (L, A, A), no batch
+    before = mui.clone()
+    sigma2 = torch.tensor([0.5, 2.0], dtype=torch.float64)  # a batch of two noise powers
+    noise = core.add_noise(mui, sigma2)
+    eye = torch.eye(4, dtype=mui.dtype)
+    assert noise.shape == (2, 3, 4, 4)
+    for b in range(2):
+        assert torch.equal(noise[b], mui + sigma2[b] * eye)
+    assert torch.equal(core.add_noise(mui.real, 0.25), mui.real + 0.25 * eye.real)
+    assert torch.equal(mui, before)
+
+
 # --- batching: a batch of 7 equals one by one -------------------------------------------------
 def test_core_functions_batch_equals_one_by_one(gen: torch.Generator) -> None:
     b = 7

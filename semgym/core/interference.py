@@ -83,7 +83,8 @@ def interference_covariance(
 def add_noise(interference: Tensor, noise_power: Tensor | float) -> Tensor:
     """σ² I + MUI: R_{n,l} (..., L, A, A) from the received MUI covariances (..., L, A, A)."""
     sigma2 = torch.as_tensor(noise_power, dtype=interference.real.dtype, device=interference.device)
-    noise = interference.clone()
+    shape = torch.broadcast_shapes(interference.shape, (*sigma2.shape, 1, 1, 1))
+    noise = interference.expand(shape).clone()
     diagonal = torch.diagonal(noise, dim1=-2, dim2=-1)
     (diagonal.real if noise.is_complex() else diagonal).add_(sigma2[..., None, None])
     return noise
