@@ -32,8 +32,8 @@ def identity_like(matrix: Tensor) -> Tensor:
 
 
 def squared_magnitude(values: Tensor) -> Tensor:
-    """|x|² = Re(x)² + Im(x)² elementwise, real, same shape (on the CPU 3× faster than
-    ``abs()²`` and 7× faster than summing the squared real view over its last axis)."""
+    """|x|² = Re(x)² + Im(x)² elementwise, real, same shape (on the CPU faster than ``abs()²``
+    and than summing the squared real view over its last axis)."""
     if values.is_complex():
         return values.real.square() + values.imag.square()
     return values.square()

@@ -63,8 +63,7 @@ class MuiLess(_ScenarioDesign):
         operator = GameOperator(env.game, "dense")
         alone = operator.effective(env.state_.to_dense(), interference=False)
         response = operator.respond(alone)
-        powers = response.powers[0].clamp_min(0.0)
-        return core.mode_factor(response.state.modes[0], powers)
+        return core.mode_factor(response.state.modes[0], response.powers[0])
 
 
 class MuiAgnosticADMM(_ScenarioDesign):
