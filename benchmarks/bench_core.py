@@ -1,4 +1,4 @@
-"""One best response of every link, dense vs block-structured path (SPEC §8).
+"""One best response of every link, dense vs block-structured path (``docs/design.md``).
 
 Paper setting L = 3 links, N_T = N_R = 8 antennas, K = 10 channel uses (M = 80 modes),
 d_x = 96 complex transmitter symbols (a 192-wide latent). Both paths run
@@ -20,6 +20,8 @@ import torch
 
 from semgym import core
 from semgym.channels import InterferenceChannelConfig, sample_interference_channels
+from semgym.core import reference
+from semgym.scenarios import GameOperator, InterferenceGame
 
 
 def _timed(fn, repeats: int, device: torch.device) -> float:
@@ -54,8 +56,17 @@ def build_instance(batch: int, device: torch.device, dtype: torch.dtype, seed: i
     weights = weights.sort(-1, descending=True).values
     raw_q = torch.randn(batch, n_links, tx_dim, k * n_ant, 2, generator=gen, dtype=real)
     directions = torch.linalg.qr(torch.view_as_complex(raw_q))[0]
+    game = InterferenceGame(
+        channels.matrices.to(device),
+        k,
+        channels.noise_power.to(device),
+        config.tx_power_w,
+        weights.to(device),
+        torch.full((batch, n_links), 10.0, dtype=real, device=device),
+    )
     return {
-        "hbar": channels.matrices.to(device),
+        "operator": GameOperator(game, "block"),
+        "factors": core.mode_factor(block_modes, powers).to(device),
         "dense_h": core.kron_identity(channels.matrices, k).to(device),
         "blocks": blocks.to(device),
         "dense_cov": core.block_diagonal(blocks).to(device),
@@ -67,15 +78,18 @@ def build_instance(batch: int, device: torch.device, dtype: torch.dtype, seed: i
 
 
 def dense_step(x):
-    res = core.dense_best_response(
+    """The straightforward path: dense covariances, one 80 × 80 eigenproblem per link."""
+    res = reference.dense_best_response(
         x["dense_h"], x["dense_cov"], x["noise"], x["weights"], x["budget"]
     )
     return res, core.structured_precoder(res.modes, res.powers, x["directions"])
 
 
 def block_step(x):
-    res = core.block_best_response(x["hbar"], x["blocks"], x["noise"], x["weights"], x["budget"])
-    return res, core.structured_precoder(res.modes, res.powers, x["directions"])
+    """The scenario's path: MUI from the covariances' factors, K eigenproblems of 8 × 8."""
+    op = x["operator"]
+    best = op.respond(op.received(x["factors"]).effective).best
+    return best, core.structured_precoder(best.modes, best.powers, x["directions"])
 
 
 def main() -> None:
@@ -99,11 +113,11 @@ def main() -> None:
         dense_res, _ = dense_step(x)
         block_res, _ = block_step(x)
         # MSE of each link's new precoder under the effective channel it answered
-        noise_cov = core.interference_covariance(x["dense_h"], x["dense_cov"], x["noise"])
+        noise_cov = reference.interference_covariance(x["dense_h"], x["dense_cov"], x["noise"])
         effective = core.effective_channel(core.direct_channels(x["dense_h"]), noise_cov)
         energy = torch.full(x["weights"].shape[:-1], 10.0, dtype=x["weights"].dtype, device=device)
         mse = [
-            core.structured_mse(effective, r.modes, r.powers, x["weights"], energy)
+            reference.structured_mse(effective, r.modes, r.powers, x["weights"], energy)
             for r in (dense_res, block_res)
         ]
         rel = ((mse[0] - mse[1]).abs() / mse[0].abs()).max().item()

@@ -30,6 +30,7 @@ import torch
 
 from semgym import interference_v0
 from semgym.envs.batch import InterferenceBatch
+from semgym.envs.interference import InterferenceEnvConfig
 from semgym.policies import BestResponse
 from semgym.vector import InterferenceVecEnv
 
@@ -52,12 +53,11 @@ def pettingzoo_rate(latents: str, seconds: float) -> float:
     return steps * len(env.possible_agents) / (time.perf_counter() - start)
 
 
-def dense_rate(template, num_envs: int, seconds: float) -> float:
+def dense_rate(latents: str, num_envs: int, seconds: float) -> float:
     """The straightforward path: the same batch on the dense structure (80×80 eigh)."""
+    scenario = InterferenceEnvConfig.from_kwargs(**SETTING, latents=latents).scenario
     batch = InterferenceBatch(
-        config=template.config,
-        channel_uses=template.channel_uses,
-        pairs=template.pairs,
+        scenario,
         action_mode="power",
         batch_size=num_envs,
         dtype=torch.complex64,
@@ -69,7 +69,7 @@ def dense_rate(template, num_envs: int, seconds: float) -> float:
         batch.step(batch.best_response_actions())
         batch.observations()
         steps += 1
-    return steps * num_envs * template.config.n_links / (time.perf_counter() - start)
+    return steps * num_envs * scenario.n_links / (time.perf_counter() - start)
 
 
 def vector_rate(latents: str, num_envs: int, device: str, seconds: float) -> float:
@@ -95,7 +95,7 @@ def lapack_floor_rates(num_envs: int, seconds: float) -> tuple[float, float]:
     step's two Cholesky factorizations and two triangular solves of the same count — R_n for
     the whitened channel and I + A for the closed-form MSE). Torch runs these one matrix at a
     time; no batching of the rest of the step removes them."""
-    from semgym.core.linalg import cholesky, hermitian_eigh
+    from semgym.core.linalg import cholesky, hermitian_eigh  # the step's LAPACK routines
 
     gen = torch.Generator().manual_seed(0)
     count = num_envs * SETTING["n_links"] * SETTING["channel_uses"]
@@ -145,8 +145,7 @@ def main() -> None:
     rows: list[tuple[str, float]] = []
     pz = pettingzoo_rate(args.latents, args.seconds)
     rows.append(("PettingZoo env (1 env, float64)", pz))
-    template = interference_v0.parallel_env(**SETTING, latents=args.latents)
-    dense = dense_rate(template, 64, args.seconds)
+    dense = dense_rate(args.latents, 64, args.seconds)
     rows.append(("dense path (64 envs, CPU, complex64)", dense))
     for n in (1, 64, 1024):
         rows.append(

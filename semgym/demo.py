@@ -10,16 +10,17 @@ three links on the air (multi-user interference, each link designed as if alone)
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
 
 import torch
 
-from semgym import core
 from semgym.channels import InterferenceChannelConfig, sample_interference_channels
 from semgym.core.alignment import least_squares_alignment
 from semgym.latents import LatentBank, load_bank, paper_links
+from semgym.scenarios import GameOperator, InterferenceGame, LatentLink, game_accuracy, latent_link
 
 logger = logging.getLogger(__name__)
 
@@ -55,61 +56,22 @@ def _least_squares_accuracy(bank: LatentBank, tx: str, rx: str) -> float:
 
 
 def _over_channel(
-    bank: LatentBank,
-    links: tuple[tuple[str, str], ...],
-    pairs: list[core.SemanticPair],
-    channels: torch.Tensor,
-    noise_power: float,
+    links: list[LatentLink],
+    game: InterferenceGame,
     *,
-    budget: float,
     interference: bool,
     seed: int,
 ) -> list[tuple[float, float]]:
-    """(accuracy, NMSE) per link with MUI-unaware water-filling precoders and Wiener receivers."""
-    n_links = len(links)
-    n_modes = channels.shape[-1]
-    direct = core.direct_channels(channels)
-    alone = torch.eye(channels.shape[-2], dtype=channels.dtype) * noise_power  # R_n without MUI
-    precoders = []
-    for link, pair in enumerate(pairs):
-        effective = core.effective_channel(direct[link], alone)
-        gains, modes = core.effective_channel_modes(effective)
-        powers = core.semantic_waterfill(pair.stats.semantic_weights(n_modes), gains, budget)
-        precoders.append(
-            core.structured_precoder(modes, powers, pair.stats.semantic_directions(n_modes))
-        )
-    cov = torch.stack([f @ f.mH for f in precoders])
-    used = (
-        channels
-        if interference
-        else channels * torch.eye(n_links, dtype=channels.dtype)[:, :, None, None]
-    )
-    noise_cov = core.interference_covariance(used, cov, noise_power)
-    effective = core.effective_channel(direct, noise_cov)
-    equalizers = [
-        core.wiener_equalizer(pair.stats.cross_covariance, f, direct[i], noise_cov[i])
-        for i, (pair, f) in enumerate(zip(pairs, precoders, strict=True))
-    ]
-    tx_test = [
-        pair.tx_symbols(torch.as_tensor(bank.test(tx), dtype=_DTYPE))
-        for (tx, _), pair in zip(links, pairs, strict=True)
-    ]
-    estimates = core.simulate_network(
-        tx_test,
-        precoders,
-        used,
-        noise_power,
-        equalizers,
-        generator=torch.Generator().manual_seed(seed),
-    )
-    results = []
-    for i, ((_, rx), pair, est) in enumerate(zip(links, pairs, estimates, strict=True)):
-        accuracy = bank.accuracy(rx, pair.rx_latents(est), bank.test_labels)
-        nmse = core.normalized_mse(
-            core.alignment_mse(precoders[i], effective[i], pair.stats), pair.stats.target_energy
-        )
-        results.append((accuracy, float(nmse)))
-    return results
+    """(accuracy, NMSE) per link with the interference-free water-filling design (MUI-unaware)
+    and Wiener receivers; without ``interference`` the links do not hear each other."""
+    if not interference:
+        alone = torch.eye(game.n_links, dtype=game.channels.dtype)[:, :, None, None]
+        game = dataclasses.replace(game, channels=game.channels * alone)
+    operator = GameOperator(game)
+    state = operator.interference_free_state()
+    evaluation = operator.evaluate(state)
+    accuracy = game_accuracy(game, state, evaluation, links, seed=seed)
+    return [(float(a), float(n)) for a, n in zip(accuracy, evaluation.nmse[0], strict=True)]
 
 
 def run_demo(
@@ -123,19 +85,11 @@ def run_demo(
 ) -> list[LinkReport]:
     """Compute the demo's figures (see the module docstring); returns one report per link."""
     bank = load_bank(bank_name)
-    links = paper_links(bank)
-    pairs = [
-        core.prepare_pair(
-            torch.as_tensor(bank.train(tx), dtype=_DTYPE),
-            torch.as_tensor(bank.train(rx), dtype=_DTYPE),
-        )
-        for tx, rx in links
-    ]
+    links = [latent_link(bank_name, tx, rx) for tx, rx in paper_links(bank)]
     config = InterferenceChannelConfig(
         n_links=len(links), n_tx_antennas=n_antennas, n_rx_antennas=n_antennas, alpha=alpha
     )
-    sampled = sample_interference_channels(config, seed=seed, dtype=torch.complex128)
-    channels = core.kron_identity(sampled.matrices[0], channel_uses)
+    sampled = sample_interference_channels(config, seed=[seed], dtype=torch.complex128)
     thermal = float(sampled.noise_power[0])
     direct_gain = float(sampled.path_gain.diagonal().mean()) * config.tx_power_w
     conditions = {
@@ -144,15 +98,11 @@ def run_demo(
         f"snr{low_snr_db:g}dB": (direct_gain / 10 ** (low_snr_db / 10), False),
         "thermal+MUI": (thermal, True),
     }
-    budget = channel_uses * config.tx_power_w
+    pairs = [link.pair for link in links]
     over = {
         name: _over_channel(
-            bank,
             links,
-            pairs,
-            channels,
-            noise,
-            budget=budget,
+            InterferenceGame.from_pairs(sampled, pairs, channel_uses, noise_power=noise),
             interference=mui,
             seed=seed,
         )
@@ -167,7 +117,7 @@ def run_demo(
             least_squares=_least_squares_accuracy(bank, tx, rx),
             over_channel={name: over[name][i] for name in conditions},
         )
-        for i, (tx, rx) in enumerate(links)
+        for i, (tx, rx) in enumerate((link.tx, link.rx) for link in links)
     ]
 
 

@@ -9,13 +9,13 @@ from helpers import CDTYPE, crandn, random_hpd, random_pair
 from semgym import core
 from semgym.channels import InterferenceChannelConfig
 from semgym.channels.interference import sample_rayleigh_downlink
+from semgym.core import reference
+from semgym.scenarios import Downlink, DownlinkConfig, InterferenceGame, prepare_users
 from semgym.solvers import (
-    FederatedConfig,
-    InterferenceGame,
+    FederatedSettings,
     admm_alignment,
     federated_admm,
     mui_agnostic_admm,
-    prepare_users,
     protocol_cost,
 )
 
@@ -95,8 +95,9 @@ def test_objective_equals_closed_form_and_empirical(gen: torch.Generator) -> Non
     r_n = random_hpd(size=5, gen=gen)
     g = core.admm_equalizer_step(stats.cross_covariance, f, h, r_n)
     obj = core.alignment_objective(g, h, f, stats.cross_covariance, stats.target_energy, r_n)
-    closed = core.alignment_mse(f, core.effective_channel(h, r_n), stats)
-    emp = core.empirical_mse(x, y, g, h, f, r_n)
+    effective = core.effective_channel(h, r_n)
+    closed = core.alignment_mse(f, effective, stats.cross_gram, stats.target_energy)
+    emp = reference.empirical_mse(x, y, g, h, f, r_n)
     assert torch.allclose(obj, closed, rtol=1e-10)
     assert torch.allclose(obj, emp, rtol=1e-10)
     # the G step is the minimizer: any perturbed receiver does worse
@@ -194,23 +195,25 @@ def test_mui_agnostic_admm_without_mui_and_power(gen: torch.Generator, receiver:
 # --- federated downlink ----------------------------------------------------------------------
 @pytest.mark.parametrize("seed", [27, 42])
 def test_federated_single_user_reaches_central_optimum(seed: int) -> None:
-    config = FederatedConfig(n_users=1, n_tx=2, n_rx=2, channel_uses=2, iterations=2000)
+    config = DownlinkConfig(n_users=1, n_tx=2, n_rx=2, channel_uses=2)
     tx, rx = synthetic_latents(300, 16, [8], seed)
     pairs, n = prepare_users(tx, rx, config)
     channels = sample_rayleigh_downlink(1, 2, 2, seed=seed, dtype=CDTYPE)[0]
-    trace = federated_admm(pairs, channels, config, n_pilots=n)
+    trace = federated_admm(
+        Downlink.build(pairs, channels, config, n), FederatedSettings(iterations=2000)
+    )
     h = core.kron_identity(channels[0], 2)
     best = waterfill_optimum(pairs[0].stats, h, float(trace.noise_power[0]), config.power)
     assert abs(float(trace.mse[-1, 0]) - best) / best < 1e-4
 
 
 def test_federated_descends_on_paper_seeds() -> None:
-    config = FederatedConfig(n_users=4, n_tx=2, n_rx=2, channel_uses=2)
+    config = DownlinkConfig(n_users=4, n_tx=2, n_rx=2, channel_uses=2)
     for seed in PAPER_SEEDS:
         tx, rx = synthetic_latents(300, 16, [8, 12, 8, 10], seed)
         pairs, n = prepare_users(tx, rx, config)
         channels = sample_rayleigh_downlink(4, 2, 2, seed=seed, dtype=CDTYPE)[0]
-        trace = federated_admm(pairs, channels, config, n_pilots=n)
+        trace = federated_admm(Downlink.build(pairs, channels, config, n))
         lag, res = trace.lagrangian, trace.residual
         assert float(lag[-1]) < float(lag[0])
         assert float(res[-1]) <= float(res.max()) and float(res[-1]) < 1e-2
@@ -221,17 +224,14 @@ def test_federated_descends_on_paper_seeds() -> None:
 
 def test_protocol_payload_hand_count() -> None:
     # L = 2 users, N_T = 2, N_R = 3, K = 2, n = 5 pilots, T = 3: B = K·N_T = 4
-    with_csi = protocol_cost(
-        FederatedConfig(n_users=2, n_tx=2, n_rx=3, channel_uses=2, iterations=3), 5
-    )
+    with_csi = protocol_cost(DownlinkConfig(n_users=2, n_tx=2, n_rx=3, channel_uses=2), 3, 5)
     # down: 2 users · (K·N_R = 6) · 5 = 60; up: 2 · (4·4 + 4·5) = 72; handshake: 2 · 3·2 = 12
     assert (with_csi.downlink_payload, with_csi.uplink_payload) == (60, 72)
     assert (with_csi.handshake_messages, with_csi.handshake_payload) == (2, 12)
     assert with_csi.messages_per_iteration == 4 and with_csi.total_messages == 2 + 3 * 4
     assert with_csi.total_payload == 12 + 3 * 132
     no_csi = protocol_cost(
-        FederatedConfig(n_users=2, n_tx=2, n_rx=3, channel_uses=2, iterations=3, ap_has_csi=False),
-        5,
+        DownlinkConfig(n_users=2, n_tx=2, n_rx=3, channel_uses=2, ap_has_csi=False), 3, 5
     )
     # down: 2 · (K·N_T = 4) · 5 = 40; no CSI upload at handshake
     assert (no_csi.downlink_payload, no_csi.handshake_payload) == (40, 0)
@@ -252,13 +252,16 @@ def test_protocol_payload_hand_count() -> None:
 )
 def test_federated_config_rejects_bad_input(field: str, value: float) -> None:
     with pytest.raises(ValueError, match=field):
-        FederatedConfig(**{field: value})
+        if field in ("rho", "iterations"):
+            FederatedSettings(**{field: value})
+        else:
+            DownlinkConfig(**{field: value})
 
 
 def test_federated_rejects_empty_group() -> None:
-    config = FederatedConfig(n_users=1, n_tx=2, n_rx=2)
+    config = DownlinkConfig(n_users=1, n_tx=2, n_rx=2)
     channels = sample_rayleigh_downlink(1, 2, 2, seed=0, dtype=CDTYPE)[0]
     with pytest.raises(ValueError, match="user group"):
-        federated_admm([], channels, config, n_pilots=10)
+        federated_admm(Downlink.build([], channels, config, n_pilots=10))
     with pytest.raises(ValueError, match="user group"):
         prepare_users(torch.zeros(10, 4, dtype=torch.float64), [], config)

@@ -14,8 +14,8 @@ import torch
 
 import semgym
 from semgym import broadcast_v0, core
-from semgym.envs._scenario import cached_bank
-from semgym.envs.broadcast import AGENT, default_encoders
+from semgym.core import reference
+from semgym.envs.broadcast import AGENT
 from semgym.policies import (
     BestResponse,
     FederatedADMM,
@@ -26,7 +26,9 @@ from semgym.policies import (
     Uniform,
     evaluate,
 )
-from semgym.solvers import federated_admm, first_k, multi_link, top_k, wiener_objective
+from semgym.scenarios import cached_bank
+from semgym.scenarios.latents import downlink_encoders
+from semgym.solvers import federated_admm, first_k, multi_link, top_k
 
 # small, fast scenarios on the synthetic bank (d_x = 128): L = 3 users, M = K·N_T = 8 modes
 SMALL = {"latents": "synthetic", "n_users": 3, "n_tx": 2, "n_rx": 2, "channel_uses": 4}
@@ -102,35 +104,39 @@ def test_gym_id_passes_gymnasium_and_sb3_checkers(action_mode: str) -> None:
 def test_closed_form_equals_simulation_on_pilots() -> None:
     """The reward's closed-form MSE (core.alignment_mse) equals the empirical error of each
     user's Wiener receiver on its pilots (noise in expectation, and noise simulated), and the
-    solvers' Wiener objective."""
+    objective of the formed Wiener receivers (core.alignment_objective)."""
     env = _env()
     env.reset(seed=5)
     info = _step(env, env.action_space(AGENT).sample())
     f = env.precoder
     bank = cached_bank("synthetic")
     n = env.n_pilots
-    d_y = max(p.stats.rx_dim for p in env.pairs)
-    cross = torch.stack(  # zero rows pad the narrower users (as federated_admm does)
-        [
-            torch.nn.functional.pad(p.stats.cross_covariance, (0, 0, 0, d_y - p.stats.rx_dim))
-            for p in env.pairs
-        ]
+    scene = env.downlink
+    receivers = scene.wiener_equalizers(f.unsqueeze(0))[0]
+    objective = core.alignment_objective(
+        receivers,
+        env.dense,
+        f,
+        scene.cross_covariance,
+        scene.target_energy,
+        env.noise_covariance,
     )
-    energy = torch.stack([p.stats.target_energy for p in env.pairs])
-    objective = wiener_objective(cross, energy, env.dense, env.noise_covariance, f)
     torch.testing.assert_close(torch.as_tensor(info["user_mse"]), objective, rtol=1e-10, atol=0)
     x = env.pairs[0].tx_symbols(
         torch.as_tensor(bank.train(env.ap_encoder)[:n], dtype=torch.float64)
     )
     sent = (x @ f.mT).expand(len(env.pairs), 1, -1, -1)
     received = core.transmit(
-        sent, env.dense[:, None, None], env.noise_power, generator=torch.Generator().manual_seed(0)
+        sent,
+        env.dense[:, None, None],
+        env.noise_power[:, None],
+        generator=torch.Generator().manual_seed(0),
     )[:, 0]
     for user, (pair, enc) in enumerate(zip(env.pairs, env.user_encoders, strict=True)):
         y = pair.rx_targets(torch.as_tensor(bank.train(enc)[:n], dtype=torch.float64))
         h, noise = env.dense[user], env.noise_covariance[user]
         g = core.wiener_equalizer(pair.stats.cross_covariance, f, h, noise)
-        expected = core.empirical_mse(x, y, g, h, f, noise)
+        expected = reference.empirical_mse(x, y, g, h, f, noise)
         # R_x = I up to the whitener's jitter (1e-6 of the mean eigenvalue)
         assert float(expected) == pytest.approx(info["user_mse"][user], rel=1e-5)
         simulated = (y - received[user] @ g.mT).abs().square().sum(-1).mean()
@@ -144,13 +150,13 @@ def test_federated_admm_played_in_the_env_matches_the_solver() -> None:
         obs, _ = env.reset(seed=seed)
         for _ in range(env.max_cycles):
             info = _step(env, policy.act(obs[AGENT]))
-            trace = federated_admm(env.pairs, env.channels, policy.config, n_pilots=env.n_pilots)
+            trace = federated_admm(env.downlink, policy.settings)
             torch.testing.assert_close(
-                torch.as_tensor(info["user_nmse"]), trace.nmse[-1], rtol=1e-5, atol=0
+                torch.as_tensor(info["user_nmse"]), trace.nmse[-1, 0], rtol=1e-5, atol=0
             )
-            assert info["nmse"] == pytest.approx(float(trace.network_nmse[-1]), rel=1e-5)
+            assert info["nmse"] == pytest.approx(float(trace.network_nmse[-1, 0]), rel=1e-5)
             assert info["power"] <= env.budget * (1 + 1e-9) and not info["projected"]
-        assert policy.trace is not None and policy.trace.nmse.shape == (40, 3)
+        assert policy.trace is not None and policy.trace.nmse.shape == (40, 1, 3)
 
 
 @pytest.mark.parametrize(("policy_cls", "solver"), [(FirstK, first_k), (TopK, top_k)])
@@ -160,9 +166,11 @@ def test_baselines_played_in_the_env_match_the_solvers(policy_cls, solver) -> No
     obs, _ = env.reset(seed=100)
     _, reward, _, _, info = env.step(policy.act(obs))
     base = env.unwrapped.multi
-    expected = solver(base.pairs, base.channels, base.config)
-    torch.testing.assert_close(torch.as_tensor(info["user_nmse"]), expected.nmse, rtol=1e-5, atol=0)
-    assert reward == pytest.approx(-float(expected.network_nmse), rel=1e-5)
+    expected = solver(base.downlink)
+    torch.testing.assert_close(
+        torch.as_tensor(info["user_nmse"]), expected.nmse[0], rtol=1e-5, atol=0
+    )
+    assert reward == pytest.approx(-float(expected.network_nmse[0]), rel=1e-5)
     assert info["power"] <= base.budget * (1 + 1e-9)
 
 
@@ -172,7 +180,7 @@ def test_multi_link_serves_each_user_its_single_user_optimum() -> None:
     env = _env(max_cycles=6)
     obs, _ = env.reset(seed=123)
     policy = MultiLink(env)
-    bound = multi_link(env.pairs, env.channels, env.config).nmse
+    bound = multi_link(env.downlink).nmse[0]
     for t in range(env.max_cycles):
         info = _step(env, policy.act(obs[AGENT]))
         user = t % 3
@@ -293,9 +301,10 @@ def test_embedded_bank_default_groups(tmp_path) -> None:
             tmp_path / "tiny.npz",
         )
     )
-    ap, users = default_encoders(path, 4, "heterogeneous", None)
+    ap, users = downlink_encoders(path, 4, "heterogeneous")
+    users = list(users)
     assert ap == "resnet10t" and users == ["levit_128s", "mlp", "effnet_lite0", "levit_128s"]
-    assert default_encoders(path, 3, "homogeneous", None)[1] == ["levit_128s"] * 3
+    assert list(downlink_encoders(path, 3, "homogeneous")[1]) == ["levit_128s"] * 3
     env = broadcast_v0.parallel_env(latents=path, n_users=4, n_tx=2, n_rx=2, max_cycles=1)
     obs, _ = env.reset(seed=0)
     info = _step(env, FederatedADMM(env, iterations=5).act(obs[AGENT]))

@@ -11,6 +11,7 @@ from helpers import CDTYPE, crandn, random_hpd, random_pair
 from scipy.optimize import minimize
 
 from semgym import core
+from semgym.core import reference
 from semgym.core.alignment import least_squares_alignment
 
 
@@ -56,9 +57,9 @@ def test_closed_form_mse_equals_empirical(seed: int) -> None:
     direct = crandn(a, b, gen=gen)
     noise_cov = random_hpd(size=a, gen=gen)
     g = core.wiener_equalizer(stats.cross_covariance, precoder, direct, noise_cov)
-    empirical = core.empirical_mse(x, y, g, direct, precoder, noise_cov)
+    empirical = reference.empirical_mse(x, y, g, direct, precoder, noise_cov)
     effective = core.effective_channel(direct, noise_cov)
-    closed = core.alignment_mse(precoder, effective, stats)
+    closed = core.alignment_mse(precoder, effective, stats.cross_gram, stats.target_energy)
     assert closed.item() == pytest.approx(empirical.item(), rel=1e-9)
     # the paper's own (I + Fᴴ R_H F)⁻¹ form, with d_x × d_x matrices, agrees too
     eye = torch.eye(dx, dtype=CDTYPE)
@@ -70,7 +71,7 @@ def test_closed_form_mse_equals_empirical(seed: int) -> None:
     )
     assert closed.item() == pytest.approx(paper.item(), rel=1e-9)
     # the Wiener receiver is optimal: perturbing it raises the empirical MSE
-    worse = core.empirical_mse(
+    worse = reference.empirical_mse(
         x, y, g + 0.01 * crandn(*g.shape, gen=gen), direct, precoder, noise_cov
     )
     assert worse > empirical
@@ -88,17 +89,24 @@ def test_structured_precoder_mse_equals_waterfilling_form(gen: torch.Generator) 
     weights = stats.semantic_weights(m)
     powers = core.semantic_waterfill(weights, gains, k * 1.0)
     f = core.structured_precoder(modes, powers, stats.semantic_directions(m))
-    general = core.alignment_mse(f, effective, stats)
+    general = core.alignment_mse(f, effective, stats.cross_gram, stats.target_energy)
     wf_form = stats.target_energy - core.semantic_utility(weights, gains, powers)
-    structured = core.structured_mse(effective, modes, powers, weights, stats.target_energy)
+    structured = reference.structured_mse(effective, modes, powers, weights, stats.target_energy)
+    whitened = core.whitened_channel(direct, noise_cov)  # the fast path: R_H through its factor
+    fast = core.structured_mse_whitened(
+        whitened, core.mode_factor(modes, powers), weights, stats.target_energy
+    )
     assert general.item() == pytest.approx(wf_form.item(), rel=1e-10)
     assert structured.item() == pytest.approx(wf_form.item(), rel=1e-10)
+    assert fast.item() == pytest.approx(wf_form.item(), rel=1e-10)
     assert torch.allclose(f @ f.mH, core.structured_covariance(modes, powers), atol=1e-12)
     assert (f.abs().square().sum() - k).abs() < 1e-9  # the budget is met with equality
     # a stale V (not diagonalizing R_H) is still exact in structured_mse
     other = core.effective_channel(direct, random_hpd(size=k * nr, gen=gen))
-    assert core.structured_mse(other, modes, powers, weights, stats.target_energy).item() == (
-        pytest.approx(core.alignment_mse(f, other, stats).item(), rel=1e-10)
+    assert reference.structured_mse(other, modes, powers, weights, stats.target_energy).item() == (
+        pytest.approx(
+            core.alignment_mse(f, other, stats.cross_gram, stats.target_energy).item(), rel=1e-10
+        )
     )
 
 
@@ -336,21 +344,37 @@ def _game_instance(gen: torch.Generator, batch: tuple[int, ...] = ()):
     return hbar, blocks, weights, n_uses
 
 
+def _block_response(hbar, blocks, sigma2, weights, budget):
+    """core.best_response per channel use: MUI from factors of the covariance blocks."""
+    index = core.interferer_index(hbar.shape[-4])
+    adjoint = core.interferer_channels(hbar, index).mH.contiguous()
+    mui = core.interference_by_block(adjoint, torch.linalg.cholesky(blocks), index)
+    sigma2 = torch.as_tensor(sigma2, dtype=torch.float64)
+    noise = core.add_noise(mui, sigma2[..., None] if sigma2.dim() else sigma2)
+    direct = core.direct_channels(hbar).unsqueeze(-3)
+    effective = core.effective_channel(direct, noise)
+    return core.best_response(effective, weights, budget)
+
+
 def test_block_best_response_equals_dense(gen: torch.Generator) -> None:
     hbar, blocks, weights, k = _game_instance(gen, batch=(2,))
     dense_h = core.kron_identity(hbar, k)
     dense_cov = core.block_diagonal(blocks)
-    dense = core.dense_best_response(dense_h, dense_cov, 0.05, weights, float(k))
-    block = core.block_best_response(hbar, blocks, 0.05, weights, float(k))
+    dense = reference.dense_best_response(dense_h, dense_cov, 0.05, weights, float(k))
+    block = _block_response(hbar, blocks, 0.05, weights, float(k))
     assert torch.allclose(dense.gains, block.gains, rtol=1e-10, atol=1e-12)
     assert torch.allclose(dense.powers, block.powers, rtol=1e-9, atol=1e-12)
-    assert torch.allclose(core.block_diagonal(block.tx_covariance), dense.tx_covariance, atol=1e-10)
+    assert torch.allclose(
+        core.block_diagonal(block.covariance_blocks),
+        dense.covariance_blocks[..., 0, :, :],
+        atol=1e-10,
+    )
     # the block modes diagonalize the dense effective channel with the same gains
-    noise = core.interference_covariance(dense_h, dense_cov, 0.05)
+    noise = reference.interference_covariance(dense_h, dense_cov, 0.05)
     effective = core.effective_channel(core.direct_channels(dense_h), noise)
     target = torch.ones(weights.shape[:-1], dtype=torch.float64) * 10
     for res in (dense, block):
-        mse = core.structured_mse(effective, res.modes, res.powers, weights, target)
+        mse = reference.structured_mse(effective, res.modes, res.powers, weights, target)
         wf = target - core.semantic_utility(weights, res.gains, res.powers)
         assert torch.allclose(mse, wf, rtol=1e-10)
 
@@ -366,7 +390,7 @@ def test_interference_by_block_equals_dense_mui(gen: torch.Generator, n_links: i
     adjoint = core.interferer_channels(hbar, index).mH.contiguous()
     blocks = core.interference_by_block(adjoint, factors, index)
     assert blocks.shape == (2, n_links, n_uses, n_rx, n_rx)
-    dense = core.received_interference(
+    dense = reference.received_interference(
         core.kron_identity(hbar, n_uses), core.block_diagonal(factors @ factors.mH)
     )
     assert torch.allclose(core.block_diagonal(blocks), dense, rtol=1e-12, atol=1e-12)
@@ -407,24 +431,24 @@ def test_core_functions_batch_equals_one_by_one(gen: torch.Generator) -> None:
         xs, ys = x[sl], y[sl]
         raw = xs * 2 + 1
         stats = core.semantic_statistics(xs, ys)
-        noise = core.interference_covariance(dense_h[sl], dense_cov[sl], sigma2[sl])
+        noise = reference.interference_covariance(dense_h[sl], dense_cov[sl], sigma2[sl])
         eff = core.effective_channel(core.direct_channels(dense_h[sl]), noise)
         gains, modes = core.effective_channel_modes(eff)
-        br = core.block_best_response(
-            hbar[sl], blocks[sl], sigma2[sl], weights[sl], budget[sl, None]
-        )
+        br = _block_response(hbar[sl], blocks[sl], sigma2[sl], weights[sl], budget[sl, None])
         return {
             "whiten": core.fit_whitener(raw).apply(raw),
             "sigma": stats.singular_values,
             "noise": noise,
-            "mui": core.mui_power(dense_h[sl], dense_cov[sl]),
+            "mui": reference.mui_power(dense_h[sl], dense_cov[sl]),
             "gains": gains,
             "wf": core.semantic_waterfill(weights[sl], gains, budget[sl, None]),
             "priced": core.priced_semantic_waterfill(
                 weights[sl], gains, budget[sl, None], costs[sl], 0.3
             ),
             "proj": core.project_to_budget(weights[sl] * 3, budget[sl, None]),
-            "mse": core.alignment_mse(f[sl], eff[..., 0, :, :], stats),
+            "mse": core.alignment_mse(
+                f[sl], eff[..., 0, :, :], stats.cross_gram, stats.target_energy
+            ),
             "wiener": core.wiener_equalizer(
                 stats.cross_covariance,
                 f[sl],
@@ -432,14 +456,14 @@ def test_core_functions_batch_equals_one_by_one(gen: torch.Generator) -> None:
                 noise[..., 0, :, :],
             ),
             "br_powers": br.powers,
-            "br_cov": br.tx_covariance,
-            "dense_br": core.dense_best_response(
+            "br_cov": br.covariance_blocks,
+            "dense_br": reference.dense_best_response(
                 dense_h[sl], dense_cov[sl], sigma2[sl], weights[sl], budget[sl, None]
             ).powers,
             "precoder": core.structured_precoder(
                 modes[..., 0, :, :dx], weights[sl][..., 0, :dx], stats.semantic_directions(dx)
             ),
-            "structured_mse": core.structured_mse(
+            "structured_mse": reference.structured_mse(
                 eff, modes, weights[sl], weights[sl], stats.target_energy[..., None]
             ),
             "ball": core.project_to_power_ball(f[sl], budget[sl]),
@@ -495,7 +519,7 @@ def test_simulated_network_mse_matches_closed_form_with_mui(gen: torch.Generator
     h = core.kron_identity(hbar, k)
     precoders = [crandn(k * n_ant, 6, gen=gen) * 0.4 for _ in range(n_links)]
     cov = torch.stack([f @ f.mH for f in precoders])
-    noise_cov = core.interference_covariance(h, cov, 0.2)
+    noise_cov = reference.interference_covariance(h, cov, 0.2)
     direct = core.direct_channels(h)
     g = [
         core.wiener_equalizer(s.cross_covariance, f, direct[i], noise_cov[i])
@@ -507,10 +531,12 @@ def test_simulated_network_mse_matches_closed_form_with_mui(gen: torch.Generator
     effective = core.effective_channel(direct, noise_cov)
     for i, (est, (_, y)) in enumerate(zip(estimates, pairs, strict=True)):
         measured = (est - y).abs().square().sum(-1).mean().item()
-        closed = core.alignment_mse(precoders[i], effective[i], stats[i]).item()
+        closed = core.alignment_mse(
+            precoders[i], effective[i], stats[i].cross_gram, stats[i].target_energy
+        ).item()
         assert measured == pytest.approx(closed, rel=0.03)
     # ignoring the MUI in the receiver is measurably worse: the MUI really is simulated
-    quiet = core.interference_covariance(torch.zeros_like(h), cov, 0.2)
+    quiet = reference.interference_covariance(torch.zeros_like(h), cov, 0.2)
     g_blind = core.wiener_equalizer(stats[1].cross_covariance, precoders[1], direct[1], quiet[1])
     blind = core.simulate_network(
         [x for x, _ in pairs],
@@ -527,7 +553,8 @@ def test_simulated_network_mse_matches_closed_form_with_mui(gen: torch.Generator
 
 def test_threaded_eigh_equals_torch_eigh(gen: torch.Generator) -> None:
     """Large CPU batches are split over threads; every matrix is still solved alone."""
-    from semgym.core.linalg import PARALLEL_MIN_BATCH, hermitian_eigh
+    from semgym._runtime import PARALLEL_MIN_BATCH
+    from semgym.core.linalg import hermitian_eigh
 
     raw = torch.complex(
         torch.randn(7 * (PARALLEL_MIN_BATCH // 7 + 1), 8, 8, generator=gen),

@@ -150,7 +150,7 @@ def test_precoder_mode_matches_power_mode_on_structured_precoders() -> None:
     policy = BestResponse.for_env(power_env)
     actions = {a: policy.act(obs[a]) for a in power_env.agents}
     # the same structured precoders, expressed in the precoder action space
-    observed = power_env._response.state
+    observed = power_env.evaluation.response.state
     pre_actions = {}
     for i, agent in enumerate(power_env.agents):
         p = torch.as_tensor(actions[agent], dtype=torch.float64).clamp_min(0)

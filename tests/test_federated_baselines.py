@@ -6,25 +6,28 @@ import pytest
 import torch
 from helpers import CDTYPE
 
-from semgym import core
 from semgym.channels.interference import sample_rayleigh_downlink
+from semgym.core import reference
+from semgym.scenarios import Downlink, DownlinkConfig, prepare_users
 from semgym.solvers import (
-    FederatedConfig,
     federated_admm,
     first_k,
     mmse_svd_least_squares,
     multi_link,
-    prepare_users,
     top_k,
 )
 
 BASELINES = {
     "first_k": first_k,
     "top_k": top_k,
-    "mmse_svd_ls_first": lambda p, h, c: mmse_svd_least_squares(p, h, c, selection="first"),
-    "mmse_svd_ls_top": lambda p, h, c: mmse_svd_least_squares(p, h, c, selection="top"),
+    "mmse_svd_ls_first": lambda d: mmse_svd_least_squares(d, selection="first"),
+    "mmse_svd_ls_top": lambda d: mmse_svd_least_squares(d, selection="top"),
     "multi_link": multi_link,
 }
+
+
+def downlink(pairs, channels, config) -> Downlink:
+    return Downlink.build(pairs, channels, config, n_pilots=200)
 
 
 def synthetic_latents(n: int, d: int, widths: list[int], seed: int):
@@ -39,7 +42,7 @@ def synthetic_latents(n: int, d: int, widths: list[int], seed: int):
 
 
 def scenario(seed: int = 0, snr_db: float = 10.0):
-    config = FederatedConfig(n_users=3, n_tx=2, n_rx=2, channel_uses=2, snr_db=snr_db, seed=seed)
+    config = DownlinkConfig(n_users=3, n_tx=2, n_rx=2, channel_uses=2, snr_db=snr_db)
     tx, rx = synthetic_latents(200, 16, [10, 12, 14], seed)
     pairs, n = prepare_users(tx, rx, config)
     channels = sample_rayleigh_downlink(3, 2, 2, seed=seed, dtype=CDTYPE)[0]
@@ -49,8 +52,8 @@ def scenario(seed: int = 0, snr_db: float = 10.0):
 @pytest.mark.parametrize("name", sorted(BASELINES))
 def test_feasible_finite_deterministic(name: str) -> None:
     config, _, _, pairs, _, channels = scenario()
-    result = BASELINES[name](pairs, channels, config)
-    again = BASELINES[name](pairs, channels, config)
+    result = BASELINES[name](downlink(pairs, channels, config))
+    again = BASELINES[name](downlink(pairs, channels, config))
     power = result.precoder.abs().square().sum((-2, -1))
     assert bool((power <= config.power * (1 + 1e-9)).all())
     assert result.mse.shape == (3,) and result.nmse.shape == (3,)
@@ -63,8 +66,8 @@ def test_feasible_finite_deterministic(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(BASELINES))
 def test_closed_form_matches_empirical_on_pilots(name: str) -> None:
     config, tx, rx, pairs, n, channels = scenario(seed=3)
-    result = BASELINES[name](pairs, channels, config)
-    dense = core.kron_identity(channels, config.channel_uses)
+    result = BASELINES[name](downlink(pairs, channels, config))
+    dense = downlink(pairs, channels, config).dense
     for user, pair in enumerate(pairs):
         x = pair.tx_symbols(tx[:n])
         y = pair.rx_targets(rx[user][:n])
@@ -72,19 +75,20 @@ def test_closed_form_matches_empirical_on_pilots(name: str) -> None:
         g = result.equalizers[user, : pair.stats.rx_dim]
         eye = torch.eye(dense.shape[-2], dtype=CDTYPE)
         noise = result.noise_power[user] * eye
-        empirical = core.empirical_mse(x, y, g, dense[user], f, noise)
+        empirical = reference.empirical_mse(x, y, g, dense[user], f, noise)
         # R_x = I up to the whitener's jitter (1e-6 of the mean eigenvalue)
         torch.testing.assert_close(empirical, result.mse[user], rtol=1e-5, atol=1e-8)
 
 
 def test_orderings_by_construction() -> None:
     config, _, _, pairs, n, channels = scenario(seed=1)
-    link = multi_link(pairs, channels, config)
-    fed = federated_admm(pairs, channels, config, n_pilots=n)
-    first = first_k(pairs, channels, config)
-    top = top_k(pairs, channels, config)
-    disjoint_first = mmse_svd_least_squares(pairs, channels, config, selection="first")
-    disjoint_top = mmse_svd_least_squares(pairs, channels, config, selection="top")
+    scene = Downlink.build(pairs, channels, config, n_pilots=n)
+    link = multi_link(scene)
+    fed = federated_admm(scene)
+    first = first_k(scene)
+    top = top_k(scene)
+    disjoint_first = mmse_svd_least_squares(scene, selection="first")
+    disjoint_top = mmse_svd_least_squares(scene, selection="top")
     tol = 1e-9
     # multi-link is each user's single-user optimum: below any shared precoder, per user
     for other in (fed.mse[-1], first.mse, top.mse):
@@ -103,39 +107,43 @@ def test_batched_channels_match_unbatched() -> None:
     config, _, _, pairs, _, _ = scenario()
     batch = sample_rayleigh_downlink(3, 2, 2, batch_size=2, seed=5, dtype=CDTYPE)
     for name, fn in BASELINES.items():
-        together = fn(pairs, batch, config)
+        together = fn(downlink(pairs, batch, config))
         for i in range(2):
-            alone = fn(pairs, batch[i], config)
+            alone = fn(downlink(pairs, batch[i], config))
             torch.testing.assert_close(together.mse[i], alone.mse, msg=name)
 
 
 def test_bad_input_raises() -> None:
     config, _, _, pairs, _, channels = scenario()
+    scene = downlink(pairs, channels, config)
     with pytest.raises(ValueError, match="pairs"):
-        first_k([], channels, config)
+        downlink([], channels, config)
     with pytest.raises(ValueError, match="pairs"):
-        top_k(pairs[:2], channels, config)
+        downlink(pairs[:2], channels, config)
     with pytest.raises(ValueError, match="channels"):
-        multi_link(pairs, channels[:, :1], config)
+        downlink(pairs, channels[:, :1], config)
     with pytest.raises(ValueError, match="channels"):
-        first_k(pairs, channels.real, config)
+        downlink(pairs, channels.real, config)
     with pytest.raises(ValueError, match="receiver"):
-        first_k(pairs, channels, config, receiver="zf")
+        first_k(scene, receiver="zf")
     with pytest.raises(ValueError, match="selection"):
-        mmse_svd_least_squares(pairs, channels, config, selection="last")
+        mmse_svd_least_squares(scene, selection="last")
     with pytest.raises(ValueError, match="config"):
-        first_k(pairs, channels, object())
-    big = FederatedConfig(n_users=3, n_tx=2, n_rx=2, channel_uses=5)
+        downlink(pairs, channels, object())
+    with pytest.raises(ValueError, match="downlink"):
+        first_k(pairs)
+    big = DownlinkConfig(n_users=3, n_tx=2, n_rx=2, channel_uses=5)
     with pytest.raises(ValueError, match="K·N_T"):
-        first_k(pairs, channels, big)
+        downlink(pairs, channels, big)
 
 
 def test_disjoint_design_equals_wiener_on_whitened_selection() -> None:
     # With R_x = I and a uniform-power selection, the LMMSE estimate of the sent components
     # mapped by P (zero for the unsent, uncorrelated ones) is the Wiener receiver itself.
     config, _, _, pairs, _, channels = scenario(seed=2, snr_db=5.0)
+    scene = downlink(pairs, channels, config)
     for selection, fn in (("first", first_k), ("top", top_k)):
-        wiener = fn(pairs, channels, config)
-        disjoint = mmse_svd_least_squares(pairs, channels, config, selection=selection)
+        wiener = fn(scene)
+        disjoint = mmse_svd_least_squares(scene, selection=selection)
         torch.testing.assert_close(disjoint.mse, wiener.mse, rtol=1e-9, atol=1e-10)
         torch.testing.assert_close(disjoint.equalizers, wiener.equalizers)

@@ -10,10 +10,9 @@ from helpers import crandn, random_pair
 
 from semgym import core
 from semgym.channels import InterferenceChannelConfig, sample_interference_channels
+from semgym.core import reference
+from semgym.scenarios import GameOperator, InterferenceGame, PrimaryUsers
 from semgym.solvers import (
-    GameOperator,
-    InterferenceGame,
-    PrimaryUsers,
     best_response_dynamics,
     contraction_diagnostic,
     mui_agnostic_design,
@@ -37,23 +36,29 @@ def random_unitary(b: int, k: int, n: int, gen: torch.Generator) -> torch.Tensor
 
 # --- best responses are core's --------------------------------------------------------------
 def test_best_response_matches_core_block_and_dense() -> None:
+    """The operator's best responses (MUI from covariance factors, per channel use) equal
+    core.best_response on R_H built from the dense covariances per channel use, and the dense
+    reference (one K·N_T eigenproblem on I_K ⊗ H̄)."""
     game = paper_game(n=4, k=3, seeds=[27, 42])
     op = GameOperator(game, "block")
     state = op.initial_state(5)
-    ours = op.respond(op.effective(state)).state
-    ref = core.block_best_response(
-        game.channels, state.covariance_blocks, game.noise_power, game.weights, game.budget
+    ours = op.best_responses(state).state
+    per_use = game.channels.unsqueeze(1)  # (B, 1, L, L, N_R, N_T): channel uses as a batch
+    noise = reference.interference_covariance(
+        per_use, state.covariance_blocks.movedim(2, 1), game.noise_power[:, None]
     )
-    assert torch.allclose(ours.covariance_blocks, ref.tx_covariance, atol=1e-12)
+    effective = core.effective_channel(core.direct_channels(per_use), noise).movedim(1, 2)
+    ref = core.best_response(effective, game.weights, game.budget)
+    assert torch.allclose(ours.covariance_blocks, ref.covariance_blocks, atol=1e-12)
     assert torch.allclose(ours.powers.sum(-1), torch.full((2, 3), game.budget, dtype=torch.float64))
-    dense = core.dense_best_response(
+    dense = reference.dense_best_response(
         core.kron_identity(game.channels, 3),
         state.tx_covariance,
         game.noise_power,
         game.weights,
         game.budget,
     )
-    assert torch.allclose(ours.tx_covariance, dense.tx_covariance, atol=1e-9)
+    assert torch.allclose(ours.tx_covariance, dense.covariance_blocks[:, :, 0], atol=1e-9)
 
 
 # --- equilibrium -----------------------------------------------------------------------------
@@ -65,8 +70,9 @@ def test_equilibrium_has_no_profitable_unilateral_deviation(k: int, scheme: str)
     assert float(trace.exploitability[-1].max()) < 1e-4
     op = GameOperator(game, "block")
     eq = trace.state
-    effective = op.effective(eq)  # link l's R_H does not depend on its own strategy
-    eq_mse = op.mse(eq, effective)[0]
+    evaluation = op.evaluate(eq)
+    effective = evaluation.received.effective  # link l's R_H does not depend on its own strategy
+    eq_mse = evaluation.mse[0]
     gen = torch.Generator().manual_seed(0)
     n_dev, n = 200, game.n_tx
     for link in range(game.n_links):
@@ -85,7 +91,7 @@ def test_equilibrium_has_no_profitable_unilateral_deviation(k: int, scheme: str)
             (eq.mode_blocks[0, link].expand(n_dev, k, n, n), perturbed),  # perturbed powers
         ):
             blocks = dev_powers.gather(-1, rank.expand(n_dev, -1)).view(n_dev, k, n)
-            captured = core.structured_mse(
+            captured = reference.structured_mse(
                 effective[0, link], dev_modes, blocks, w, torch.zeros((), dtype=torch.float64)
             ).sum(-1)
             dev_mse = game.target_energy[0, link] + captured

@@ -12,7 +12,7 @@ import torch
 from gymnasium.utils.env_checker import check_returned_data_not_reused
 
 import semgym
-from semgym import core
+from semgym._runtime import device_side_checks
 from semgym.vector import InterferenceLinkVecEnv, InterferenceVecEnv
 
 PAPER = {"latents": "synthetic", "n_links": 3, "n_antennas": 8, "channel_uses": 10}
@@ -152,7 +152,7 @@ def test_step_never_reads_tensors_on_the_host(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("a tensor was read on the host during step()")
 
-    with core.device_side_checks():
+    with device_side_checks():
         with monkeypatch.context() as patch:
             for name in ("item", "tolist", "cpu", "numpy", "__bool__", "__float__", "__int__"):
                 patch.setattr(torch.Tensor, name, forbidden)

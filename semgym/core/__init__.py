@@ -1,7 +1,10 @@
-"""Pure, batched torch functions: every formula of semgym once (SPEC §4).
+"""Pure, batched torch functions: every formula of semgym once.
 
 Every function takes tensors with leading batch dimensions and plain numbers, returns
-tensors and keeps no state; it runs on whatever device its inputs live on.
+tensors and keeps no state; it runs on whatever device its inputs live on. The conventions
+(packing, normalized statistics, real-composite form) are in ``docs/design.md``; the slower
+straightforward paths that tests and benchmarks compare against are in
+:mod:`semgym.core.reference`.
 """
 
 from semgym.core.admm import (
@@ -17,28 +20,20 @@ from semgym.core.admm import (
     primal_residual,
     sylvester_precoder_step,
 )
-from semgym.core.best_response import (
-    BestResponse,
-    block_best_response,
-    dense_best_response,
-)
+from semgym.core.best_response import BestResponse, best_response, interference_prices
 from semgym.core.interference import (
     add_noise,
     direct_channels,
     effective_channel,
     effective_channel_modes,
     interference_by_block,
-    interference_covariance,
     interferer_channels,
     interferer_index,
-    mui_power,
-    received_interference,
     whitened_channel,
 )
 from semgym.core.linalg import (
     block_diagonal,
     check_on_host,
-    device_side_checks,
     diagonal_blocks,
     kron_identity,
     real_inner,
@@ -48,9 +43,7 @@ from semgym.core.linalg import (
 from semgym.core.mse import (
     alignment_mse,
     captured_energy,
-    empirical_mse,
     normalized_mse,
-    structured_mse,
     structured_mse_whitened,
     wiener_equalizer,
 )
@@ -92,29 +85,25 @@ __all__ = [
     "alignment_mse",
     "alignment_objective",
     "augmented_lagrangian",
-    "block_best_response",
+    "best_response",
     "block_diagonal",
     "captured_energy",
     "check_on_host",
     "complex_dim",
     "complex_gaussian",
     "complex_to_real",
-    "dense_best_response",
-    "device_side_checks",
     "diagonal_blocks",
     "direct_channels",
     "effective_channel",
     "effective_channel_modes",
-    "empirical_mse",
     "federated_precoder_step",
     "fit_whitener",
     "interference_by_block",
-    "interference_covariance",
+    "interference_prices",
     "interferer_channels",
     "interferer_index",
     "kron_identity",
     "mode_factor",
-    "mui_power",
     "normalized_mse",
     "prepare_pair",
     "priced_semantic_waterfill",
@@ -124,7 +113,6 @@ __all__ = [
     "real_inner",
     "real_to_complex",
     "real_trace",
-    "received_interference",
     "sample_covariance",
     "scale_columns",
     "semantic_statistics",
@@ -133,7 +121,6 @@ __all__ = [
     "simulate_network",
     "squared_magnitude",
     "structured_covariance",
-    "structured_mse",
     "structured_mse_whitened",
     "structured_precoder",
     "sylvester_precoder_step",

@@ -1,7 +1,7 @@
 """ADMM steps of latent-space alignment (federated paper (5)–(18)), in normalized statistics.
 
-Every quantity is normalized by the number of pilots n (SPEC §4), so nothing here depends on
-n. With transmitter pilots X (d_x × n) of covariance R_x = X Xᴴ/n (the identity after
+Every quantity is normalized by the number of pilots n (``docs/design.md``), so nothing here
+depends on n. With transmitter pilots X (d_x × n) of covariance R_x = X Xᴴ/n (the identity after
 whitening), targets Y_l, P_l = Y_l Xᴴ/n and R_y,l = Y_l Y_lᴴ/n, the per-user objective of (4)
 is, for a receiver G_l (d_y × A), a channel H_l (A × B) and a precoder F (B × d_x),
 

@@ -1,12 +1,15 @@
-"""One best response B_l of every link (interference paper (15)): R_n → R_H → eig → water-filling.
+"""The best response B_l of a link (interference paper (15)): R_H → eigenmodes → water-filling.
 
-Two exact paths give the same result when every transmit covariance F_j F_jᴴ is
-block-diagonal over the K channel uses (SPEC §8):
+The effective channel R_H,l = H_llᴴ R_n,l⁻¹ H_ll is given by diagonal blocks, (..., nb, n, n):
+with H = I_K ⊗ H̄ and block-diagonal transmit covariances every R_n,l and R_H,l is
+block-diagonal over the K channel uses, so nb = K blocks of n = N_T (K eigenproblems of N_T × N_T
+instead of one of K·N_T × K·N_T), and best responses keep the covariances block-diagonal. A
+single block (nb = 1, n = K·N_T) is the dense problem. The modes of all blocks are merged and
+sorted by gain, and the m-th strongest mode carries the m-th semantic direction (the optimal
+pairing, see :mod:`semgym.core.waterfill`).
 
-- dense: H = I_K ⊗ H̄ as (K·N_R) × (K·N_T) matrices, one eigenproblem of size K·N_T per link;
-- block: H̄ per channel use, K eigenproblems of size N_T per link (channel uses are a batch
-  dimension), modes merged and sorted by gain afterwards. Best responses keep the covariances
-  block-diagonal, so the block path is closed under the game dynamics.
+Applied to an interference-free R_H (R_n = σ² I) this is also the interference-free design of
+the MUI-less bound, the MUI-agnostic water-filling and each user's single-link design.
 """
 
 from __future__ import annotations
@@ -16,75 +19,88 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from semgym.core.interference import (
-    direct_channels,
-    effective_channel,
-    effective_channel_modes,
-    interference_covariance,
-)
-from semgym.core.linalg import block_diagonal
+from semgym.core.interference import effective_channel_modes
+from semgym.core.linalg import block_diagonal, squared_magnitude
 from semgym.core.precoder import structured_covariance
-from semgym.core.waterfill import semantic_waterfill
+from semgym.core.waterfill import priced_semantic_waterfill, semantic_waterfill
 
 
 @dataclass(frozen=True)
 class BestResponse:
-    """Every link's best response.
+    """Best responses of a batch of links.
 
     Attributes:
-        gains: λ of R_H per mode, descending, (..., L, M).
-        modes: V, (..., L, B, M) dense eigenvectors, column m pairs with λ_m and σ̃_m.
-        powers: water-filling powers p, (..., L, M), W.
-        tx_covariance: V diag(p) Vᴴ, (..., L, B, B) dense or (..., L, K, N_T, N_T) blocks.
+        gains: λ of the mode carrying semantic direction m, (..., M) descending, M = nb·n.
+        block_modes: eigenvectors of R_H per block, (..., nb, n, n) (ascending within a block).
+        order: flat index (block·n + column) of the mode carrying direction m, (..., M) int64.
+        rank: the semantic direction each mode carries, (..., nb, n) int64 (inverse of order).
+        powers: water-filling powers by semantic direction, (..., M), W.
+        costs: interference price c_m per watt by semantic direction (..., M) with primary
+            users (the priced water-filling keeps Σ_m c_m p_m ≤ 1), else None.
     """
 
     gains: Tensor
-    modes: Tensor
+    block_modes: Tensor
+    order: Tensor
+    rank: Tensor
     powers: Tensor
-    tx_covariance: Tensor
+    costs: Tensor | None = None
+
+    @property
+    def power_blocks(self) -> Tensor:
+        """p per mode, laid out like the modes, (..., nb, n), W."""
+        return self.powers.gather(-1, self.rank.flatten(-2)).view(self.rank.shape)
+
+    @property
+    def modes(self) -> Tensor:
+        """Dense V, (..., M, M) block-diagonal; column m is the mode carrying direction m."""
+        dense = block_diagonal(self.block_modes)
+        index = self.order.unsqueeze(-2).expand(*self.order.shape[:-1], dense.shape[-2], -1)
+        return dense.gather(-1, index)
+
+    @property
+    def covariance_blocks(self) -> Tensor:
+        """F Fᴴ = V diag(p) Vᴴ by blocks, (..., nb, n, n)."""
+        return structured_covariance(self.block_modes, self.power_blocks)
 
 
-def dense_best_response(
-    channels: Tensor,
-    tx_covariance: Tensor,
-    noise_power: Tensor | float,
+def interference_prices(primary_channels: Tensor, block_modes: Tensor, caps: Tensor) -> Tensor:
+    """c = Σ_p ‖H_{l→p} v‖² / cap_p for every mode v, (..., nb, n) per watt (journal abstract).
+
+    ``primary_channels`` H_{l→p} (..., P, A_p, n) and ``caps`` (..., P) W broadcast against the
+    leading (..., nb) of ``block_modes`` (..., nb, n, n).
+    """
+    leak = squared_magnitude(primary_channels @ block_modes.unsqueeze(-3)).sum(-2)
+    return (leak / caps.unsqueeze(-1)).sum(-2)
+
+
+def best_response(
+    effective: Tensor,
     weights: Tensor,
     budget: Tensor | float,
+    *,
+    primary_channels: Tensor | None = None,
+    primary_caps: Tensor | None = None,
 ) -> BestResponse:
-    """Best responses from dense channels (..., L, L, A, B) and covariances (..., L, B, B)."""
-    noise_cov = interference_covariance(channels, tx_covariance, noise_power)
-    effective = effective_channel(direct_channels(channels), noise_cov)
-    gains, modes = effective_channel_modes(effective)
-    powers = semantic_waterfill(weights, gains, budget)
-    return BestResponse(gains, modes, powers, structured_covariance(modes, powers))
+    """Best responses (15) to R_H given by blocks (..., nb, n, n), weights w = σ̃² (..., M)
+    descending and the budget K·P_max (W).
 
-
-def block_best_response(
-    channels: Tensor,
-    tx_covariance_blocks: Tensor,
-    noise_power: Tensor | float,
-    weights: Tensor,
-    budget: Tensor | float,
-) -> BestResponse:
-    """Best responses from per-channel-use channels H̄ (..., L, L, N_R, N_T) and block-diagonal
-    covariances given by their blocks (..., L, K, N_T, N_T). ``modes`` is returned dense
-    (block-diagonal V with columns sorted by gain); ``tx_covariance`` as blocks."""
-    n_uses, n_tx = tx_covariance_blocks.shape[-3], tx_covariance_blocks.shape[-1]
-    per_use_cov = tx_covariance_blocks.movedim(-3, -4)  # (..., K, L, N_T, N_T)
-    per_use_channels = channels.unsqueeze(-5)  # (..., 1, L, L, N_R, N_T)
-    sigma2 = torch.as_tensor(noise_power, dtype=channels.real.dtype, device=channels.device)
-    noise_cov = interference_covariance(per_use_channels, per_use_cov, sigma2.unsqueeze(-1))
-    effective = effective_channel(direct_channels(per_use_channels), noise_cov)
-    block_gains, block_modes = effective_channel_modes(effective)  # (..., K, L, N_T[, N_T])
-    block_gains = block_gains.movedim(-3, -2)  # (..., L, K, N_T)
-    block_modes = block_modes.movedim(-4, -3)  # (..., L, K, N_T, N_T)
-    flat_gains = block_gains.flatten(-2)
-    gains, order = flat_gains.sort(-1, descending=True)
-    powers = semantic_waterfill(weights, gains, budget)
-    modes = block_diagonal(block_modes).gather(
-        -1, order.unsqueeze(-2).expand(*order.shape[:-1], n_uses * n_tx, order.shape[-1])
-    )
-    block_powers = torch.empty_like(powers).scatter_(-1, order, powers)
-    block_powers = block_powers.unflatten(-1, (n_uses, n_tx))
-    blocks = structured_covariance(block_modes, block_powers)
-    return BestResponse(gains, modes, powers, blocks)
+    Exactly tied gains (e.g. identical channel uses without MUI) keep block order (a stable
+    sort), so the result is reproducible. With ``primary_channels`` and ``primary_caps`` (see
+    :func:`interference_prices`) the water-filling is priced and keeps Σ_m c_m p_m ≤ 1.
+    """
+    block_gains, block_modes = effective_channel_modes(effective, descending=False)
+    gains, order = block_gains.flatten(-2).sort(dim=-1, descending=True, stable=True)
+    weights = weights.expand(gains.shape)
+    costs = None
+    if primary_channels is None:
+        powers = semantic_waterfill(weights, gains, budget)
+    else:
+        if primary_caps is None:
+            raise ValueError("primary_caps are needed with primary_channels")
+        prices = interference_prices(primary_channels, block_modes, primary_caps)
+        costs = prices.flatten(-2).gather(-1, order)
+        powers = priced_semantic_waterfill(weights, gains, budget, costs, 1.0)
+    steps = torch.arange(order.shape[-1], device=order.device).expand_as(order)
+    rank = torch.empty_like(order).scatter_(-1, order, steps).view(block_gains.shape)
+    return BestResponse(gains, block_modes, order, rank, powers, costs)

@@ -3,7 +3,10 @@
 Channels are stacked as ``channels[..., j, l, :, :]`` = H_{j,l}, the matrix from transmitter j
 to receiver l, shape (..., L, L, A, B) with A receive and B transmit dimensions (A = K·N_R,
 B = K·N_T for the dense H = I_K ⊗ H̄, or N_R, N_T per channel use on the block path, where the
-channel uses are a leading batch dimension). Transmit covariances F_j F_jᴴ are (..., L, B, B).
+channel uses are a leading batch dimension). The MUI is computed from factors Φ_j of the
+transmit covariances (F_j F_jᴴ = Φ_j Φ_jᴴ, one block per channel use); the dense
+Σ_{j≠l} H_{j,l} F_j F_jᴴ H_{j,l}ᴴ is kept in :mod:`semgym.core.reference` for tests and
+benchmarks.
 """
 
 from __future__ import annotations
@@ -15,22 +18,12 @@ from semgym.core.linalg import (
     cholesky,
     hermitian_eigh,
     hermitian_part,
-    real_trace,
 )
 
 
 def direct_channels(channels: Tensor) -> Tensor:
     """H_{l,l} for every link: (..., L, L, A, B) → (..., L, A, B)."""
     return torch.diagonal(channels, dim1=-4, dim2=-3).movedim(-1, -3)
-
-
-def received_interference(channels: Tensor, tx_covariance: Tensor) -> Tensor:
-    """Σ_{j≠l} H_{j,l} F_j F_jᴴ H_{j,l}ᴴ at every receiver l, (..., L, A, A) (the MUI of (5))."""
-    n_links = channels.shape[-4]
-    per_pair = channels @ tx_covariance.unsqueeze(-3) @ channels.mH  # (..., j, l, A, A)
-    off_diagonal = ~torch.eye(n_links, dtype=torch.bool, device=channels.device)
-    mask = off_diagonal.to(per_pair.real.dtype)[..., None, None]
-    return hermitian_part((per_pair * mask).sum(-4))
 
 
 def interferer_index(n_links: int, device: torch.device | str | None = None) -> Tensor:
@@ -70,16 +63,6 @@ def interference_by_block(interferers_adjoint: Tensor, tx_factors: Tensor, index
     return (products.mH @ products).sum(-4)
 
 
-def interference_covariance(
-    channels: Tensor, tx_covariance: Tensor, noise_power: Tensor | float
-) -> Tensor:
-    """MUI+noise covariance R_{n,l} = σ² I + Σ_{j≠l} H_{j,l} F_j F_jᴴ H_{j,l}ᴴ, (..., L, A, A).
-
-    ``noise_power`` σ² (watts) is a float or a tensor broadcastable to the leading shape (...).
-    """
-    return add_noise(received_interference(channels, tx_covariance), noise_power)
-
-
 def add_noise(interference: Tensor, noise_power: Tensor | float) -> Tensor:
     """σ² I + MUI: R_{n,l} (..., L, A, A) from the received MUI covariances (..., L, A, A)."""
     sigma2 = torch.as_tensor(noise_power, dtype=interference.real.dtype, device=interference.device)
@@ -88,11 +71,6 @@ def add_noise(interference: Tensor, noise_power: Tensor | float) -> Tensor:
     diagonal = torch.diagonal(noise, dim1=-2, dim2=-1)
     (diagonal.real if noise.is_complex() else diagonal).add_(sigma2[..., None, None])
     return noise
-
-
-def mui_power(channels: Tensor, tx_covariance: Tensor) -> Tensor:
-    """Interference power tr(Σ_{j≠l} H_{j,l} F_j F_jᴴ H_{j,l}ᴴ) at each receiver, (..., L), W."""
-    return real_trace(received_interference(channels, tx_covariance))
 
 
 def whitened_channel(direct: Tensor, noise_covariance: Tensor) -> Tensor:

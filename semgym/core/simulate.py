@@ -31,18 +31,20 @@ def transmit(
     *,
     generator: torch.Generator | None = None,
 ) -> Tensor:
-    """Received signals r_l = Σ_j H_{j,l} s_j + v_l with v_l ~ CN(0, σ² I).
+    """Received signals r_l = Σ_j H_{j,l} s_j + v_l with v_l ~ CN(0, σ_l² I).
 
     ``tx_symbols`` s_j = F_j x_j are (..., L, n, B) (samples are rows), ``channels``
-    (..., L, L, A, B) stacked as [tx j, rx l]; returns (..., L, n, A). Noise is drawn on the
+    (..., L, L, A, B) stacked as [tx j, rx l], ``noise_power`` σ_l² (W) a float or a tensor
+    broadcastable to (..., L) (one per receiver); returns (..., L, n, A). Noise is drawn on the
     CPU from ``generator`` so CPU and CUDA runs see the same noise.
     """
     received = torch.einsum("...jlab,...jnb->...lna", channels, tx_symbols)
     sigma2 = torch.as_tensor(noise_power, dtype=received.real.dtype, device=received.device)
+    sigma2 = sigma2.expand(received.shape[:-2])
     noise = complex_gaussian(
         tuple(received.shape), 1.0, dtype=received.dtype, generator=generator
     ).to(received.device)
-    return received + noise * sigma2.sqrt()[..., None, None, None]
+    return received + noise * sigma2.sqrt()[..., None, None]
 
 
 def simulate_network(
@@ -58,7 +60,8 @@ def simulate_network(
     """Every receiver's estimate ŷ_l = G_l(Σ_j H_{j,l} F_j x_j + v_l) of its own samples.
 
     ``tx_symbols[l]`` (n, d_x,l) are link l's whitened symbols, ``precoders[l]`` F_l
-    (B, d_x,l), ``channels`` (L, L, A, B) dense H_{j,l}, ``equalizers[l]`` G_l (d_y,l, A).
+    (B, d_x,l), ``channels`` (L, L, A, B) dense H_{j,l}, ``noise_power`` σ_l² (W) a float or
+    (L,) per receiver, ``equalizers[l]`` G_l (d_y,l, A).
     Each link sends its n samples in its own random order (drawn from ``generator``), so the
     interference a receiver sees is independent of its own sample (assumption A1); estimates
     are returned in each link's original sample order, (n, d_y,l) per link.

@@ -1,4 +1,4 @@
-"""Semantic statistics of a latent pair, computed once per pair and reused (SPEC §4).
+"""Semantic statistics of a latent pair, computed once per pair and reused.
 
 With whitened transmitter symbols x (R_x = X Xᴴ/n = I) and centered receiver targets y:
 P = Y Xᴴ/n (cross-covariance), R_y = Y Yᴴ/n, P = U Σ Qᴴ (SVD). The semantic weights of the
@@ -28,6 +28,8 @@ class SemanticStatistics:
         right_vectors: all d_x right singular vectors Q of P, (..., d_x, d_x), ordered like σ.
         target_energy: tr(R_y), (...) real — the MSE of predicting zero (NMSE = MSE/tr(R_y)).
         aligned_energy: tr(P Pᴴ) = Σ σ², (...) real.
+        cross_gram: C = Pᴴ P, (..., d_x, d_x): all the MSE of any precoder needs of P
+            (:func:`~semgym.core.alignment_mse`).
     """
 
     cross_covariance: Tensor
@@ -36,6 +38,7 @@ class SemanticStatistics:
     right_vectors: Tensor
     target_energy: Tensor
     aligned_energy: Tensor
+    cross_gram: Tensor
 
     @property
     def real_dtype(self) -> torch.dtype:
@@ -93,6 +96,7 @@ def semantic_statistics(tx_symbols: Tensor, rx_targets: Tensor) -> SemanticStati
         right_vectors=vh.mH,
         target_energy=real_trace(target_cov),
         aligned_energy=sigma.square().sum(-1),
+        cross_gram=cross.mH @ cross,
     )
 
 

@@ -6,80 +6,120 @@ See :class:`BroadcastEnv` for the manual.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium
 import numpy as np
 import torch
-from pettingzoo.utils import parallel_to_aec, wrappers
 from torch import Tensor
 
-from semgym import core
 from semgym._validation import check_choice, check_positive_int
-from semgym.channels import sample_rayleigh_downlink
-from semgym.envs._base import SemgymParallelEnv
-from semgym.envs._scenario import cached_bank
-from semgym.envs.gym_envs import _episode_seed
-from semgym.latents import paper_links
-from semgym.solvers import FederatedConfig, downlink_noise_power, prepare_users
+from semgym.envs._base import (
+    DTYPES,
+    LOG_CEIL,
+    LOG_FLOOR,
+    SemgymParallelEnv,
+    encode_precoder,
+    env_factories,
+    episode_seed,
+)
+from semgym.envs.batch import BROADCAST_ACTION_MODES, BroadcastBatch
+from semgym.scenarios import Downlink, DownlinkConfig, DownlinkScenario, downlink_accuracy
 
 #: The single agent: the access point, which chooses the shared pre-equalizer F.
 AGENT = "access_point"
 REWARDS = ("nmse", "mse", "accuracy")
-ACTION_MODES = ("precoder", "power")
-USER_GROUPS = ("heterogeneous", "homogeneous")
-#: Observed log10 gains are floored/capped here (as in the interference env).
-LOG_GAIN_FLOOR = -30.0
-LOG_GAIN_CEIL = 30.0
-#: float32 rounding allowance of an action: a precoder action with ‖F̄‖²_F ≤ 1 + this, or powers
-#: that the projection moves by at most this · P_T, are not reported as ``projected`` (they
-#: are still made exactly feasible).
-ROUNDING = 1e-6
-
-_REAL = torch.float64
-#: Default AP and user groups of the embedded banks (federated paper Table I: a 192-d AP,
-#: heterogeneous users of different architectures; the homogeneous group runs the first).
-_EMBEDDED_GROUPS = {
-    "ap": "resnet10t",
-    "heterogeneous": ("levit_128s", "mlp", "effnet_lite0"),
-}
 
 
-@functools.lru_cache(maxsize=64)
-def cached_user_pair(
-    bank_name: str, ap_encoder: str, user_encoder: str, pilot_fraction: float
-) -> tuple[core.SemanticPair, int]:
-    """(pair, n) of the AP's and one user's train latents: the first n = ⌈fraction·n_train⌉
-    pilots, targets whitened (:func:`~semgym.solvers.prepare_users`). Once per process."""
-    bank = cached_bank(bank_name)
-    config = FederatedConfig(n_users=1, pilot_fraction=pilot_fraction)
-    tx = torch.as_tensor(bank.train(ap_encoder), dtype=_REAL)
-    rx = torch.as_tensor(bank.train(user_encoder), dtype=_REAL)
-    pairs, n = prepare_users(tx, [rx], config)
-    return pairs[0], n
+@dataclass(frozen=True)
+class BroadcastEnvConfig:
+    """Everything a broadcast env is made of, validated: the scenario and the RL settings.
 
+    Built from the env's keyword arguments by :meth:`from_kwargs` (the PettingZoo env, the
+    Gymnasium view and the vector env share it), it also builds the spaces.
+    """
 
-def default_encoders(
-    bank_name: str, n_users: int, group: str, ap_encoder: str | None
-) -> tuple[str, list[str]]:
-    """(AP encoder, user encoders) of a user group, documented in :class:`BroadcastEnv`."""
-    bank = cached_bank(bank_name)
-    embedded = set(_EMBEDDED_GROUPS["heterogeneous"]) | {_EMBEDDED_GROUPS["ap"]}
-    if ap_encoder is None:
-        ap_encoder = (
-            _EMBEDDED_GROUPS["ap"] if embedded <= set(bank.encoders) else paper_links(bank)[0][0]
+    scenario: DownlinkScenario
+    reward: str = "nmse"
+    max_cycles: int = 30
+    action_mode: str = "precoder"
+    info_accuracy: bool = False
+    dtype: str = "float64"
+
+    def __post_init__(self) -> None:
+        check_choice("reward", self.reward, REWARDS)
+        check_choice("action_mode", self.action_mode, BROADCAST_ACTION_MODES)
+        check_choice("dtype", self.dtype, DTYPES)
+        object.__setattr__(self, "max_cycles", check_positive_int("max_cycles", self.max_cycles))
+        object.__setattr__(
+            self, "info_accuracy", bool(self.info_accuracy) or self.reward == "accuracy"
         )
-    if embedded <= set(bank.encoders) and ap_encoder not in _EMBEDDED_GROUPS["heterogeneous"]:
-        cycle = list(_EMBEDDED_GROUPS["heterogeneous"])
-    else:
-        cycle = [e for e in bank.encoders if e != ap_encoder]
-        if len(cycle) < 2:
-            cycle.append(ap_encoder)
-    if group == "homogeneous":
-        return ap_encoder, [cycle[0]] * n_users
-    return ap_encoder, [cycle[i % len(cycle)] for i in range(n_users)]
+
+    @classmethod
+    def from_kwargs(
+        cls,
+        *,
+        reward: str = "nmse",
+        max_cycles: int = 30,
+        action_mode: str = "precoder",
+        info_accuracy: bool = False,
+        dtype: str = "float64",
+        **scenario: Any,
+    ) -> BroadcastEnvConfig:
+        """The configuration of ``BroadcastEnv(**kwargs)`` (without ``render_mode``)."""
+        check_choice("reward", reward, REWARDS)
+        check_choice("action_mode", action_mode, BROADCAST_ACTION_MODES)
+        return cls(
+            DownlinkScenario.create(**scenario),
+            reward,
+            max_cycles,
+            action_mode,
+            info_accuracy,
+            dtype,
+        )
+
+    @property
+    def n_modes(self) -> int:
+        """M = K·N_T."""
+        return self.scenario.config.n_modes
+
+    @property
+    def budget(self) -> float:
+        """P_T, W."""
+        return self.scenario.config.power
+
+    @property
+    def tx_dim(self) -> int:
+        """d_x, the AP's complex latent width."""
+        return self.scenario.users[0].pair.stats.tx_dim
+
+    @property
+    def observation_size(self) -> int:
+        """(L + 3)·M + L + 2."""
+        users = self.scenario.config.n_users
+        return (users + 3) * self.n_modes + users + 2
+
+    def action_space(self) -> gymnasium.spaces.Box:
+        """The access point's action space in this action mode."""
+        m = self.n_modes
+        if self.action_mode == "precoder":
+            return gymnasium.spaces.Box(-1.0, 1.0, (2 * m * self.tx_dim,), np.float32)
+        return gymnasium.spaces.Box(0.0, self.budget, (m,), np.float32)
+
+    def observation_space(self) -> gymnasium.spaces.Box:
+        """The access point's observation space."""
+        return gymnasium.spaces.Box(LOG_FLOOR, LOG_CEIL, (self.observation_size,), np.float32)
+
+    def batch(self, batch_size: int = 1, device: torch.device | str = "cpu") -> BroadcastBatch:
+        """A :class:`~semgym.envs.batch.BroadcastBatch` of this configuration."""
+        return BroadcastBatch(
+            self.scenario,
+            action_mode=self.action_mode,
+            batch_size=batch_size,
+            device=device,
+            dtype=DTYPES[self.dtype],
+        )
 
 
 class BroadcastEnv(SemgymParallelEnv):
@@ -104,10 +144,10 @@ class BroadcastEnv(SemgymParallelEnv):
     applies its Wiener equalizer G_l for the current F (:func:`~semgym.core.wiener_equalizer`);
     user l's targets y_l are its own latents, centered and pre-whitened (privacy, §III-B), and
     the semantic statistics P_l = Y_l Xᴴ/n are taken on the first n = ⌈pilot_fraction·n_train⌉
-    train samples (:func:`~semgym.solvers.prepare_users`). There is no multi-user interference
+    train samples (:func:`~semgym.scenarios.prepare_users`). There is no multi-user interference
     (every user wants the same x), but one F must serve every user's latent space and channel:
     the reference design is the federated ADMM (:class:`semgym.policies.FederatedADMM`).
-    SNR convention of :mod:`semgym.solvers.federated` (the public reference code):
+    SNR convention of :mod:`semgym.scenarios.downlink` (the public reference code):
     σ_l² = P_T ‖H̄_l‖²_F / (K·N_T·N_R·10^{SNR/10}).
 
     **Action space.** ``action_mode="precoder"`` (default): ``Box(-1, 1, (2·M·d_x,))``, the
@@ -188,9 +228,16 @@ class BroadcastEnv(SemgymParallelEnv):
     - ``info_accuracy=False``: report accuracy in infos whatever the reward.
     - ``render_mode=None``: no rendering is implemented.
 
-    Reference policies (perfect CSI, SPEC §10) read :attr:`channels`, :attr:`pairs` and
-    :attr:`config` (a :class:`~semgym.solvers.FederatedConfig`): ``FederatedADMM``, ``FirstK``,
-    ``TopK``, ``MultiLink`` in :mod:`semgym.policies`.
+    - ``dtype="float64"``: precision of the computations (``"float32"`` is what the vector env
+      uses by default; observations are float32 either way).
+
+    **Vectorized environment.** :class:`semgym.vector.BroadcastVecEnv` runs the same
+    implementation (:class:`~semgym.envs.batch.BroadcastBatch`) for ``num_envs`` channel
+    realizations at once on CPU or CUDA; with the same seeds it gives the same numbers.
+
+    Reference policies (perfect CSI) read :attr:`downlink`, the episode's
+    :class:`~semgym.scenarios.Downlink` (a batch of one), the same object the solvers take:
+    ``FederatedADMM``, ``FirstK``, ``TopK``, ``MultiLink`` in :mod:`semgym.policies`.
 
     **Version history.** v0: initial release.
     """
@@ -201,75 +248,33 @@ class BroadcastEnv(SemgymParallelEnv):
         "is_parallelizable": True,
     }
 
-    def __init__(
-        self,
-        *,
-        n_users: int = 10,
-        n_tx: int = 4,
-        n_rx: int = 4,
-        channel_uses: int = 1,
-        snr_db: float = 20.0,
-        power: float = 1.0,
-        latents: str = "mnist5k",
-        user_group: str = "heterogeneous",
-        ap_encoder: str | None = None,
-        user_encoders: Sequence[str] | None = None,
-        pilot_fraction: float = 1.0,
-        reward: str = "nmse",
-        max_cycles: int = 30,
-        action_mode: str = "precoder",
-        info_accuracy: bool = False,
-        render_mode: str | None = None,
-    ) -> None:
-        self.config = FederatedConfig(
-            n_users=n_users,
-            n_tx=n_tx,
-            n_rx=n_rx,
-            channel_uses=channel_uses,
-            power=power,
-            snr_db=snr_db,
-            pilot_fraction=pilot_fraction,
-        )
-        self.reward_kind = check_choice("reward", reward, REWARDS)
-        self.action_mode = check_choice("action_mode", action_mode, ACTION_MODES)
-        self.user_group = check_choice("user_group", user_group, USER_GROUPS)
-        self.max_cycles = check_positive_int("max_cycles", max_cycles)
+    def __init__(self, *, render_mode: str | None = None, **kwargs: Any) -> None:
         if render_mode is not None:
             raise ValueError(f"render_mode must be None (no rendering), got {render_mode!r}")
         self.render_mode = render_mode
-        self.info_accuracy = bool(info_accuracy) or self.reward_kind == "accuracy"
-        self.latents = latents
-        self.ap_encoder, self.user_encoders = self._encoders(ap_encoder, user_encoders)
-        prepared = [
-            cached_user_pair(latents, self.ap_encoder, user, self.config.pilot_fraction)
-            for user in self.user_encoders
-        ]
-        self.pairs = [pair for pair, _ in prepared]
-        self.n_pilots = prepared[0][1]
-        self.d_x = self.pairs[0].stats.tx_dim
-        self.n_modes = self.config.channel_uses * self.config.n_tx
-        self.budget = self.config.power
-        if self.n_modes > self.d_x:
-            raise ValueError(
-                f"channel_uses·n_tx = {self.n_modes} exceeds the {self.d_x} complex symbols of "
-                f"the AP encoder {self.ap_encoder!r}; lower channel_uses or n_tx"
-            )
-        self._weights, self.directions = self._pooled_semantics()
-        self.test_symbols = self.pairs[0].tx_symbols(
-            torch.as_tensor(cached_bank(latents).test(self.ap_encoder), dtype=_REAL)
-        )
+        self.env_config = env_config = BroadcastEnvConfig.from_kwargs(**kwargs)
+        self.scenario = env_config.scenario
+        self.config: DownlinkConfig = self.scenario.config
+        self.reward_kind = env_config.reward
+        self.action_mode = env_config.action_mode
+        self.user_group = self.scenario.user_group
+        self.max_cycles = env_config.max_cycles
+        self.info_accuracy = env_config.info_accuracy
+        self.latents = self.scenario.latents
+        self.ap_encoder = self.scenario.ap_encoder
+        self.user_encoders = list(self.scenario.user_encoders)
+        self.users = self.scenario.users
+        self.pairs = [user.pair for user in self.users]
+        self.n_pilots = self.scenario.n_pilots
+        self.d_x = env_config.tx_dim
+        self.n_modes = env_config.n_modes
+        self.budget = env_config.budget
+        self.batch = env_config.batch()
 
         self.possible_agents = [AGENT]
         self.agents: list[str] = []
-        m, users = self.n_modes, self.config.n_users
-        self.observation_size = (users + 3) * m + users + 2
-        if self.action_mode == "precoder":
-            act = gymnasium.spaces.Box(-1.0, 1.0, (2 * m * self.d_x,), np.float32)
-        else:
-            act = gymnasium.spaces.Box(0.0, self.budget, (m,), np.float32)
-        obs = gymnasium.spaces.Box(
-            LOG_GAIN_FLOOR, LOG_GAIN_CEIL, (self.observation_size,), np.float32
-        )
+        self.observation_size = env_config.observation_size
+        act, obs = env_config.action_space(), env_config.observation_space()
         self._action_size = act.shape[0]
         self._action_spaces = {AGENT: act}
         self._observation_spaces = {AGENT: obs}
@@ -280,26 +285,12 @@ class BroadcastEnv(SemgymParallelEnv):
     def reset(
         self, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, Any]]]:
-        channel_seed = self._channel_seed(seed)
-        cfg = self.config
-        self.channel_seed = channel_seed
-        self.channels = sample_rayleigh_downlink(
-            cfg.n_users, cfg.n_tx, cfg.n_rx, seed=channel_seed, dtype=torch.complex128
-        )[0]  # H̄_l, (L, N_R, N_T)
-        self.noise_power = downlink_noise_power(self.channels, cfg)  # σ_l², (L,)
-        self.dense = core.kron_identity(self.channels, cfg.channel_uses)  # H_l, (L, A, M)
-        eye = torch.eye(self.dense.shape[-2], dtype=self.dense.dtype)
-        self.noise_covariance = self.noise_power[:, None, None] * eye  # (L, A, A)
-        self.effective = core.effective_channel(self.dense, self.noise_covariance)  # R_H,l
-        self._user_gains, _ = core.effective_channel_modes(self.effective)  # (L, M)
-        self._mean_gains, self.modes = core.effective_channel_modes(self.effective.mean(0))
-        uniform = torch.full((self.n_modes,), self.budget / self.n_modes, dtype=_REAL)
-        self.precoder = core.structured_precoder(self.modes, uniform, self.directions)
+        self.channel_seed = self._channel_seed(seed)
+        self.batch.reset([self.channel_seed])
         self.agents = [AGENT]
         self.cycles = 0
-        self._projected = False
-        self._evaluate()
-        return {AGENT: self._observation()}, {AGENT: self._info()}
+        self._refresh()
+        return {AGENT: self._obs.copy()}, {AGENT: self._info()}
 
     def step(
         self, actions: dict[str, np.ndarray]
@@ -312,26 +303,21 @@ class BroadcastEnv(SemgymParallelEnv):
     ]:
         if not self.agents:
             raise RuntimeError("step() called on a finished episode; call reset()")
-        raw = self._validated_action(actions)
-        if self.action_mode == "precoder":
-            self.precoder = self._precoder_from_action(raw)
-        else:
-            powers = core.project_to_budget(raw, self.budget)
-            self._projected = bool((powers - raw).abs().max() > ROUNDING * self.budget)
-            self.precoder = core.structured_precoder(self.modes, powers, self.directions)
-        self._evaluate()
+        if not isinstance(actions, dict) or AGENT not in actions:
+            raise ValueError(f"missing action for agent {AGENT!r}")
+        raw = self._validated_action(AGENT, actions[AGENT], self._action_size)
+        self.batch.step(torch.as_tensor(raw, dtype=self.batch.real_dtype).unsqueeze(0))
         self.cycles += 1
+        self._refresh()
         truncated = self.cycles >= self.max_cycles
-        observations, infos = {AGENT: self._observation()}, {AGENT: self._info()}
         if self.reward_kind == "accuracy":
             reward = float(self._accuracy.mean())
-        elif self.reward_kind == "mse":
-            reward = -float(self._mse.mean())
         else:
-            reward = -float(self._nmse.mean())
+            reward = float(self.batch.rewards(self.reward_kind)[0])
         if truncated:
             self.agents = []
-        return observations, {AGENT: reward}, {AGENT: False}, {AGENT: truncated}, infos
+        infos = {AGENT: self._info()}
+        return {AGENT: self._obs.copy()}, {AGENT: reward}, {AGENT: False}, {AGENT: truncated}, infos
 
     def render(self) -> None:
         gymnasium.logger.warn("BroadcastEnv has no rendering; render() returns None")
@@ -341,7 +327,7 @@ class BroadcastEnv(SemgymParallelEnv):
 
     def state(self) -> np.ndarray:
         """The access point's observation (the only agent sees the whole state)."""
-        return self._observation()
+        return self._obs.copy()
 
     def encode_precoder(self, precoder: Tensor) -> np.ndarray:
         """The ``precoder``-mode action that reproduces F (M, d_x): [Re F, Im F] / √P_T, flat,
@@ -349,130 +335,75 @@ class BroadcastEnv(SemgymParallelEnv):
         want = (self.n_modes, self.d_x)
         if tuple(precoder.shape) != want:
             raise ValueError(f"precoder must have shape {want}, got {tuple(precoder.shape)}")
-        scaled = core.project_to_power_ball(precoder, self.budget) / self.budget**0.5
-        flat = torch.cat([scaled.real.reshape(-1), scaled.imag.reshape(-1)])
-        return flat.numpy().astype(np.float32)
+        return encode_precoder(precoder, self.budget).numpy().astype(np.float32)
+
+    # --- the episode's scenario (a batch of one; read by reference policies and tests) ----------
+    @property
+    def downlink(self) -> Downlink:
+        """The episode's :class:`~semgym.scenarios.Downlink` (a batch of one)."""
+        return self.batch.downlink
+
+    @property
+    def channels(self) -> Tensor:
+        """H̄_l, (L, N_R, N_T)."""
+        return self.downlink.channels[0]
+
+    @property
+    def dense(self) -> Tensor:
+        """H_l = I_K ⊗ H̄_l, (L, K·N_R, M)."""
+        return self.downlink.dense[0]
+
+    @property
+    def noise_power(self) -> Tensor:
+        """σ_l², (L,) W."""
+        return self.downlink.noise_power[0]
+
+    @property
+    def noise_covariance(self) -> Tensor:
+        """σ_l² I, (L, K·N_R, K·N_R)."""
+        return self.downlink.noise_covariance[0]
+
+    @property
+    def precoder(self) -> Tensor:
+        """The current F, (M, d_x)."""
+        return self.batch.precoder[0]
+
+    @property
+    def modes(self) -> Tensor:
+        """V of the ``power`` modes, (M, M)."""
+        return self.batch.pooled.modes[0]
+
+    @property
+    def directions(self) -> Tensor:
+        """Q̃ of the ``power`` modes, (d_x, M)."""
+        return self.batch.pooled.directions
 
     # --- internals -----------------------------------------------------------------------------
-    def _encoders(
-        self, ap_encoder: str | None, user_encoders: Sequence[str] | None
-    ) -> tuple[str, list[str]]:
-        bank = cached_bank(self.latents)
-        ap, users = default_encoders(self.latents, self.config.n_users, self.user_group, ap_encoder)
-        if user_encoders is not None:
-            if isinstance(user_encoders, str) or len(user_encoders) != self.config.n_users:
-                raise ValueError(
-                    f"user_encoders must name one encoder per user ({self.config.n_users}), "
-                    f"got {user_encoders!r}"
-                )
-            users = list(user_encoders)
-        for field, names in (("ap_encoder", [ap]), ("user_encoders", users)):
-            for name in names:
-                if name not in bank.encoders:
-                    raise ValueError(
-                        f"unknown encoder {name!r} in {field}; bank {self.latents!r} has "
-                        f"{', '.join(bank.encoders)}"
-                    )
-        return ap, users
-
-    def _pooled_semantics(self) -> tuple[Tensor, Tensor]:
-        """(w̄ (M,), Q̃ (d_x, M)): the top right singular vectors of the stacked
-        [P_l / √(L·tr R_y,l)]_l and their squared singular values, from the eigenvectors of its
-        Gram matrix (1/L) Σ_l P_lᴴ P_l / tr(R_y,l) (d_x × d_x), descending."""
-        gram = sum(
-            p.stats.cross_covariance.mH @ p.stats.cross_covariance / p.stats.target_energy
-            for p in self.pairs
-        ) / len(self.pairs)
-        values, vectors = torch.linalg.eigh(gram)
-        m = self.n_modes
-        return values.flip(-1)[:m].clamp_min(0.0), vectors.flip(-1)[:, :m]
-
-    def _validated_action(self, actions: dict[str, np.ndarray]) -> Tensor:
-        """The AP's action as float64 (action size,), or ``ValueError`` naming the problem."""
-        if not isinstance(actions, dict) or AGENT not in actions:
-            raise ValueError(f"missing action for agent {AGENT!r}")
-        a = np.asarray(actions[AGENT], dtype=np.float64)
-        if a.shape != (self._action_size,):
-            raise ValueError(
-                f"action of {AGENT!r} must have shape ({self._action_size},), got {a.shape}"
+    def _refresh(self) -> None:
+        self._obs = self.batch.observations()[0].numpy()
+        self._accuracy = None
+        if self.info_accuracy:
+            self._accuracy = downlink_accuracy(
+                self.downlink.select(0),
+                self.precoder,
+                self.users,
+                seed=self.channel_seed + self.cycles,
             )
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"action of {AGENT!r} contains NaN or inf")
-        return torch.as_tensor(a)
-
-    def _precoder_from_action(self, raw: Tensor) -> Tensor:
-        """F (M, d_x) on the power ball from a ``precoder`` action (class docstring)."""
-        size = self.n_modes * self.d_x
-        clipped = raw.clamp(-1.0, 1.0)
-        fbar = torch.complex(clipped[:size], clipped[size:]).reshape(self.n_modes, self.d_x)
-        outside = float(fbar.abs().square().sum()) > 1.0 + ROUNDING
-        self._projected = outside or bool((clipped != raw).any())
-        return core.project_to_power_ball(fbar * self.budget**0.5, self.budget)
-
-    def _evaluate(self) -> None:
-        """Every user's closed-form MSE with its Wiener receiver for the current F."""
-        f = self.precoder
-        mse = [core.alignment_mse(f, self.effective[i], p.stats) for i, p in enumerate(self.pairs)]
-        self._mse = torch.stack(mse)
-        energy = torch.stack([p.stats.target_energy for p in self.pairs])
-        self._nmse = core.normalized_mse(self._mse, energy)
-        self._power = float(f.abs().square().sum())
-        self._accuracy = self._simulate_accuracy() if self.info_accuracy else None
-
-    def _simulate_accuracy(self) -> np.ndarray:
-        """Each user's test accuracy: x → F → H_l → + n_l → Wiener G_l → de-whiten → head."""
-        f = self.precoder
-        sent = (self.test_symbols @ f.mT).expand(len(self.pairs), 1, -1, -1)  # (L, 1, n, M)
-        received = core.transmit(  # users as a batch of one-link networks
-            sent,
-            self.dense[:, None, None],
-            self.noise_power,
-            generator=torch.Generator().manual_seed(self.channel_seed + self.cycles),
-        )[:, 0]  # (L, n, A)
-        bank = cached_bank(self.latents)
-        accuracy = []
-        for i, (pair, user) in enumerate(zip(self.pairs, self.user_encoders, strict=True)):
-            g = core.wiener_equalizer(
-                pair.stats.cross_covariance, f, self.dense[i], self.noise_covariance[i]
-            )
-            estimate = received[i] @ g.mT
-            accuracy.append(bank.accuracy(user, pair.rx_latents(estimate), bank.test_labels))
-        return np.array(accuracy)
-
-    def _observation(self) -> np.ndarray:
-        def log_gain(gains: Tensor) -> Tensor:
-            floored = (gains * self.budget).clamp_min(10.0**LOG_GAIN_FLOOR)
-            return torch.log10(floored)
-
-        energy = (self.precoder @ self.directions).abs().square().sum(-2) / self.budget
-        total = self._weights.sum().clamp_min(1e-300)
-        tail = torch.tensor([float(self._nmse.mean()), self._power / self.budget], dtype=_REAL)
-        obs = torch.cat(
-            [
-                log_gain(self._mean_gains),
-                self._weights / total,
-                energy,
-                log_gain(self._user_gains).reshape(-1),
-                self._nmse,
-                tail,
-            ]
-        )
-        return obs.clamp(LOG_GAIN_FLOOR, LOG_GAIN_CEIL).numpy().astype(np.float32)
 
     def _info(self) -> dict[str, Any]:
+        ev = self.batch.evaluation
         info: dict[str, Any] = {
-            "nmse": float(self._nmse.mean()),
-            "mse": float(self._mse.mean()),
-            "user_nmse": self._nmse.numpy().copy(),
-            "user_mse": self._mse.numpy().copy(),
-            "power": self._power,
-            "projected": self._projected,
+            "nmse": float(ev.network_nmse[0]),
+            "mse": float(ev.network_mse[0]),
+            "user_nmse": ev.nmse[0].numpy().copy(),
+            "user_mse": ev.mse[0].numpy().copy(),
+            "power": float(ev.power[0]),
+            "projected": bool(self.batch.projected[0]),
         }
         if self._accuracy is not None:
-            native = cached_bank(self.latents).native_accuracy
             info["accuracy"] = float(self._accuracy.mean())
             info["user_accuracy"] = self._accuracy.copy()
-            info["native_accuracy"] = float(np.mean([native[u] for u in self.user_encoders]))
+            info["native_accuracy"] = float(np.mean([u.native_accuracy for u in self.users]))
         return info
 
 
@@ -497,7 +428,7 @@ class BroadcastGymEnv(gymnasium.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        observations, infos = self.multi.reset(seed=_episode_seed(self, seed), options=options)
+        observations, infos = self.multi.reset(seed=episode_seed(self, seed), options=options)
         return observations[AGENT], infos[AGENT]
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
@@ -508,17 +439,4 @@ class BroadcastGymEnv(gymnasium.Env):
         self.multi.close()
 
 
-def raw_env(**kwargs: Any) -> BroadcastEnv:
-    """The parallel environment without wrappers (PettingZoo's ``raw_env`` convention)."""
-    return BroadcastEnv(**kwargs)
-
-
-def parallel_env(**kwargs: Any) -> BroadcastEnv:
-    """:class:`BroadcastEnv` (PettingZoo ``ParallelEnv``)."""
-    return BroadcastEnv(**kwargs)
-
-
-def env(**kwargs: Any):
-    """The AEC version (``parallel_to_aec``) with PettingZoo's order-enforcing wrapper."""
-    aec = parallel_to_aec(BroadcastEnv(**kwargs))
-    return wrappers.OrderEnforcingWrapper(aec)
+raw_env, parallel_env, env = env_factories(BroadcastEnv)

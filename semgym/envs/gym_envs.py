@@ -15,14 +15,8 @@ from typing import Any
 import gymnasium
 import numpy as np
 
+from semgym.envs._base import episode_seed
 from semgym.envs.interference import InterferenceEnv
-
-
-def _episode_seed(env: gymnasium.Env, seed: int | None) -> int:
-    """Seed ``env``'s RNG (gymnasium's ``reset(seed)`` contract) and return the channel seed of
-    the episode: ``seed`` itself, or a draw from that RNG when ``seed`` is None."""
-    gymnasium.Env.reset(env, seed=seed)
-    return int(env.np_random.integers(0, 2**31 - 1)) if seed is None else int(seed)
 
 
 class InterferenceGymEnv(gymnasium.Env):
@@ -53,11 +47,14 @@ class InterferenceGymEnv(gymnasium.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        _, infos = self.multi.reset(seed=_episode_seed(self, seed), options=options)
+        _, infos = self.multi.reset(seed=episode_seed(self, seed), options=options)
         return self.multi.state(), self._info(infos)
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        action = np.asarray(action, dtype=np.float64)
+        try:
+            action = np.asarray(action, dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"action is not an array of numbers: {error}") from None
         if action.shape != self.action_space.shape:
             raise ValueError(
                 f"action must have shape {self.action_space.shape}, got {action.shape}"
@@ -117,9 +114,7 @@ class InterferenceLinkEnv(gymnasium.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        self._observations, infos = self.multi.reset(
-            seed=_episode_seed(self, seed), options=options
-        )
+        self._observations, infos = self.multi.reset(seed=episode_seed(self, seed), options=options)
         return self._observations[self.agent], infos[self.agent]
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:

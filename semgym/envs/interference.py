@@ -5,27 +5,118 @@ See :class:`InterferenceEnv` for the manual.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium
 import numpy as np
 import torch
-from pettingzoo.utils import parallel_to_aec, wrappers
 
-from semgym import core
-from semgym._validation import check_choice, check_positive, check_positive_int
-from semgym.channels import InterferenceChannelConfig
-from semgym.envs._base import SemgymParallelEnv
-from semgym.envs._scenario import cached_bank, cached_pair, link_encoders
-from semgym.envs.batch import ACTION_MODES, LOG_CEIL, LOG_FLOOR, InterferenceBatch
-from semgym.solvers import GameOperator, GameState, InterferenceGame
+from semgym._validation import check_choice, check_positive_int
+from semgym.envs._base import DTYPES, LOG_CEIL, LOG_FLOOR, SemgymParallelEnv, env_factories
+from semgym.envs.batch import INTERFERENCE_ACTION_MODES, InterferenceBatch
+from semgym.scenarios import (
+    Evaluation,
+    GameOperator,
+    GameState,
+    InterferenceGame,
+    InterferenceScenario,
+    game_accuracy,
+)
 
 REWARDS = ("nmse", "mse", "accuracy")
-#: Floating-point precision of the env's computations (observations are float32 either way).
-DTYPES = {"float64": torch.complex128, "float32": torch.complex64}
-#: Observed log10 gains are floored at this value (λ·K·P_max below 1e-30 is no gain at all).
-LOG_GAIN_FLOOR = LOG_FLOOR
-LOG_GAIN_CEIL = LOG_CEIL
+
+
+@dataclass(frozen=True)
+class InterferenceEnvConfig:
+    """Everything an interference env is made of, validated: the scenario and the RL settings.
+
+    Built from the env's keyword arguments by :meth:`from_kwargs` (the PettingZoo env, the
+    Gymnasium views and the vector envs share it), it also builds the spaces.
+    """
+
+    scenario: InterferenceScenario
+    reward: str = "nmse"
+    max_cycles: int = 50
+    action_mode: str = "power"
+    info_accuracy: bool = False
+    dtype: str = "float64"
+
+    def __post_init__(self) -> None:
+        check_choice("reward", self.reward, REWARDS)
+        check_choice("action_mode", self.action_mode, INTERFERENCE_ACTION_MODES)
+        check_choice("dtype", self.dtype, DTYPES)
+        object.__setattr__(self, "max_cycles", check_positive_int("max_cycles", self.max_cycles))
+        object.__setattr__(
+            self, "info_accuracy", bool(self.info_accuracy) or self.reward == "accuracy"
+        )
+
+    @classmethod
+    def from_kwargs(
+        cls,
+        *,
+        reward: str = "nmse",
+        max_cycles: int = 50,
+        action_mode: str = "power",
+        info_accuracy: bool = False,
+        dtype: str = "float64",
+        **scenario: Any,
+    ) -> InterferenceEnvConfig:
+        """The configuration of ``InterferenceEnv(**kwargs)`` (without ``render_mode``)."""
+        check_choice("reward", reward, REWARDS)
+        check_choice("action_mode", action_mode, INTERFERENCE_ACTION_MODES)
+        return cls(
+            InterferenceScenario.create(**scenario),
+            reward,
+            max_cycles,
+            action_mode,
+            info_accuracy,
+            dtype,
+        )
+
+    @property
+    def n_modes(self) -> int:
+        """M = K·N_T."""
+        return self.scenario.n_modes
+
+    @property
+    def budget(self) -> float:
+        """K·P_max, W."""
+        return self.scenario.budget
+
+    @property
+    def observation_size(self) -> int:
+        """A link's observation length: 3M + 3, plus M with primary users."""
+        m = self.n_modes
+        return 3 * m + 3 + (m if self.scenario.n_primaries else 0)
+
+    def link_action_space(self) -> gymnasium.spaces.Box:
+        """A link's action space in this action mode."""
+        m = self.n_modes
+        if self.action_mode == "power":
+            return gymnasium.spaces.Box(0.0, self.budget, (m,), np.float32)
+        if self.action_mode == "normalized":
+            return gymnasium.spaces.Box(-1.0, 1.0, (m,), np.float32)
+        return gymnasium.spaces.Box(-1.0, 1.0, (2 * m * m,), np.float32)
+
+    def link_observation_space(self) -> gymnasium.spaces.Box:
+        """A link's observation space."""
+        return gymnasium.spaces.Box(LOG_FLOOR, LOG_CEIL, (self.observation_size,), np.float32)
+
+    def state_space(self) -> gymnasium.spaces.Box:
+        """Every link's observation, concatenated (the ``state()`` of central critics)."""
+        size = self.scenario.n_links * self.observation_size
+        return gymnasium.spaces.Box(LOG_FLOOR, LOG_CEIL, (size,), np.float32)
+
+    def batch(self, batch_size: int = 1, device: torch.device | str = "cpu") -> InterferenceBatch:
+        """An :class:`~semgym.envs.batch.InterferenceBatch` of this configuration."""
+        return InterferenceBatch(
+            self.scenario,
+            action_mode=self.action_mode,
+            batch_size=batch_size,
+            device=device,
+            dtype=DTYPES[self.dtype],
+        )
 
 
 class InterferenceEnv(SemgymParallelEnv):
@@ -118,7 +209,8 @@ class InterferenceEnv(SemgymParallelEnv):
     - ``latents="mnist5k"``: latent bank (``"digits"``, ``"synthetic"``, or a file path).
     - ``tx_encoders``/``rx_encoders=None``: encoder per link (default: the bank's paper links).
     - ``reward="nmse"``, ``max_cycles=50``, ``action_mode="power"``.
-    - ``primary_users=0``: licensed primary links (not agents; see :func:`make_primaries`);
+    - ``primary_users=0``: licensed primary links (not agents; placed by
+      :meth:`semgym.scenarios.PrimaryUsers.on_line`);
       ``interference_cap=0.1``: each primary's cap I_max as a fraction of the interference it
       would get from all secondaries at full isotropic power. Links then water-fill with an
       interference price (journal abstract).
@@ -131,6 +223,10 @@ class InterferenceEnv(SemgymParallelEnv):
     implementation (:class:`~semgym.envs.batch.InterferenceBatch`) for ``num_envs`` channel
     realizations at once on CPU or CUDA; with the same seeds it gives the same numbers.
 
+    **Reference policies** (perfect CSI) read :attr:`game` (the episode's
+    :class:`~semgym.scenarios.InterferenceGame`), :attr:`evaluation` (its one
+    :class:`~semgym.scenarios.Evaluation`) and :attr:`scenario`.
+
     **Version history.** v0: initial release.
     """
 
@@ -141,97 +237,35 @@ class InterferenceEnv(SemgymParallelEnv):
         "render_fps": 2,
     }
 
-    def __init__(
-        self,
-        *,
-        n_links: int = 3,
-        n_antennas: int = 8,
-        n_tx_antennas: int | None = None,
-        n_rx_antennas: int | None = None,
-        channel_uses: int = 10,
-        alpha: float = 3.0,
-        snr_db: float | None = None,
-        tx_power_w: float = 1.0,
-        fading: str = "rician",
-        rician_k: float = 1.5,
-        latents: str = "mnist5k",
-        tx_encoders: list[str] | None = None,
-        rx_encoders: list[str] | None = None,
-        reward: str = "nmse",
-        max_cycles: int = 50,
-        action_mode: str = "power",
-        primary_users: int = 0,
-        interference_cap: float = 0.1,
-        info_accuracy: bool = False,
-        render_mode: str | None = None,
-        dtype: str = "float64",
-    ) -> None:
-        n_links = check_positive_int("n_links", n_links)
-        n_antennas = check_positive_int("n_antennas", n_antennas)
-        self.config = InterferenceChannelConfig(
-            n_links=n_links,
-            n_tx_antennas=n_tx_antennas if n_tx_antennas is not None else n_antennas,
-            n_rx_antennas=n_rx_antennas if n_rx_antennas is not None else n_antennas,
-            alpha=alpha,
-            snr_db=snr_db,
-            tx_power_w=tx_power_w,
-            fading=fading,
-            rician_k=rician_k,
-        )
-        self.channel_uses = check_positive_int("channel_uses", channel_uses)
-        self.reward_kind = check_choice("reward", reward, REWARDS)
-        self.action_mode = check_choice("action_mode", action_mode, ACTION_MODES)
-        self.max_cycles = check_positive_int("max_cycles", max_cycles)
-        self.n_primaries = check_positive_int("primary_users", primary_users, minimum=0)
-        self.interference_cap = check_positive("interference_cap", interference_cap)
+    def __init__(self, *, render_mode: str | None = None, **kwargs: Any) -> None:
         if render_mode is not None:
             check_choice("render_mode", render_mode, self.metadata["render_modes"])
         self.render_mode = render_mode
-        self.info_accuracy = bool(info_accuracy) or self.reward_kind == "accuracy"
-        self.latents = latents
-        self.links = link_encoders(latents, n_links, tx_encoders, rx_encoders)
-        self.n_modes = self.channel_uses * self.config.n_tx_antennas
-        self.budget = self.channel_uses * self.config.tx_power_w
-        prepared = [cached_pair(latents, tx, rx) for tx, rx in self.links]
-        self.pairs = [p for p, _ in prepared]
-        self.test_symbols = [x for _, x in prepared]
-        for (tx, _), pair in zip(self.links, self.pairs, strict=True):
-            if self.n_modes > pair.stats.tx_dim:
-                raise ValueError(
-                    f"channel_uses·n_tx_antennas = {self.n_modes} exceeds the {pair.stats.tx_dim} "
-                    f"complex symbols of encoder {tx!r} (width {pair.tx_real_dim}); lower "
-                    "channel_uses or the number of antennas"
-                )
+        self.env_config = config = InterferenceEnvConfig.from_kwargs(**kwargs)
+        self.scenario = config.scenario
+        self.config = config.scenario.channel
+        self.channel_uses = config.scenario.channel_uses
+        self.reward_kind = config.reward
+        self.action_mode = config.action_mode
+        self.max_cycles = config.max_cycles
+        self.n_primaries = config.scenario.n_primaries
+        self.info_accuracy = config.info_accuracy
+        self.dtype = config.dtype
+        self.latents = config.scenario.latents
+        self.links = list(config.scenario.links)
+        self.n_modes = config.n_modes
+        self.budget = config.budget
+        self.latent_links = config.scenario.latent_links
+        self.pairs = config.scenario.pairs
+        self.batch = config.batch()
 
-        self.dtype = check_choice("dtype", dtype, DTYPES)
-        self.batch = InterferenceBatch(
-            config=self.config,
-            channel_uses=self.channel_uses,
-            pairs=self.pairs,
-            action_mode=self.action_mode,
-            n_primaries=self.n_primaries,
-            interference_cap=self.interference_cap,
-            batch_size=1,
-            dtype=DTYPES[self.dtype],
-        )
-
-        self.possible_agents = [f"link_{i}" for i in range(n_links)]
+        self.possible_agents = [f"link_{i}" for i in range(self.scenario.n_links)]
         self.agents: list[str] = []
-        m = self.n_modes
-        self._obs_dim = 3 * m + 3 + (m if self.n_primaries else 0)
-        if self.action_mode == "power":
-            act = gymnasium.spaces.Box(0.0, self.budget, (m,), np.float32)
-        elif self.action_mode == "normalized":
-            act = gymnasium.spaces.Box(-1.0, 1.0, (m,), np.float32)
-        else:
-            act = gymnasium.spaces.Box(-1.0, 1.0, (2 * m * m,), np.float32)
+        act, obs = config.link_action_space(), config.link_observation_space()
         self._action_size = act.shape[0]
-        obs = gymnasium.spaces.Box(LOG_GAIN_FLOOR, LOG_GAIN_CEIL, (self._obs_dim,), np.float32)
         self._action_spaces = {a: act for a in self.possible_agents}
         self._observation_spaces = {a: obs for a in self.possible_agents}
-        self.state_space = gymnasium.spaces.Box(
-            LOG_GAIN_FLOOR, LOG_GAIN_CEIL, (n_links * self._obs_dim,), np.float32
-        )
+        self.state_space = config.state_space()
         self._np_random: np.random.Generator | None = None
         self._figure = None
 
@@ -245,8 +279,7 @@ class InterferenceEnv(SemgymParallelEnv):
         self.agents = list(self.possible_agents)
         self.cycles = 0
         self._refresh()
-        observations = self._observations()
-        return observations, self._infos()
+        return self._observations(), self._infos()
 
     def step(
         self, actions: dict[str, np.ndarray]
@@ -292,7 +325,7 @@ class InterferenceEnv(SemgymParallelEnv):
 
     def state(self) -> np.ndarray:
         """All links' observations concatenated, (L·(3M + 3),) float32 (for central critics)."""
-        return np.concatenate([self._observation(i) for i in range(len(self.possible_agents))])
+        return self._obs.reshape(-1).copy()
 
     def best_response_actions(self) -> dict[str, np.ndarray]:
         """Every active link's best response to the others' current precoders (semantic
@@ -304,24 +337,7 @@ class InterferenceEnv(SemgymParallelEnv):
             if agent in self.agents
         }
 
-    # --- internals -----------------------------------------------------------------------------
-    def _validated_actions(self, actions: dict[str, np.ndarray]) -> torch.Tensor:
-        """(L, action size) float64, or ``ValueError`` naming the agent and the problem."""
-        rows = []
-        for agent in self.agents:
-            if agent not in actions:
-                raise ValueError(f"missing action for agent {agent!r}")
-            a = np.asarray(actions[agent], dtype=np.float64)
-            if a.shape != (self._action_size,):
-                raise ValueError(
-                    f"action of {agent!r} must have shape ({self._action_size},), got {a.shape}"
-                )
-            if not np.all(np.isfinite(a)):
-                raise ValueError(f"action of {agent!r} contains NaN or inf")
-            rows.append(a)
-        return torch.as_tensor(np.stack(rows))
-
-    # views of the batch of one (used by rendering, policies and tests)
+    # --- the episode's scenario (read by reference policies, rendering and tests) ---------------
     @property
     def game(self) -> InterferenceGame:
         """The current episode's game (a batch of one)."""
@@ -338,71 +354,39 @@ class InterferenceEnv(SemgymParallelEnv):
         return self.batch.state
 
     @property
-    def _response(self):
-        return self.batch.response
+    def evaluation(self) -> Evaluation:
+        """The one evaluation of the current state (a batch of one)."""
+        return self.batch.evaluation
 
-    @property
-    def _mse(self) -> torch.Tensor:
-        return self.batch.mse[0]
-
-    @property
-    def _mui(self) -> torch.Tensor:
-        return self.batch.mui[0]
-
-    def _direction_powers(self) -> torch.Tensor:
-        return self.batch.direction_powers()[0]
+    # --- internals -----------------------------------------------------------------------------
+    def _validated_actions(self, actions: dict[str, np.ndarray]) -> torch.Tensor:
+        """(L, action size) float64, or ``ValueError`` naming the agent and the problem."""
+        if not isinstance(actions, dict):
+            raise ValueError(f"actions must be a dict of agent → action, got {type(actions)!r}")
+        rows = []
+        for agent in self.agents:
+            if agent not in actions:
+                raise ValueError(f"missing action for agent {agent!r}")
+            rows.append(self._validated_action(agent, actions[agent], self._action_size))
+        return torch.as_tensor(np.stack(rows))
 
     def _refresh(self) -> None:
         """Read the batch after a reset or step: observations, projections, accuracy."""
         self._obs = self.batch.observations()[0].numpy()
         self._projected = self.batch.projected[0].numpy()
-        self._accuracy = self._simulate_accuracy() if self.info_accuracy else None
-
-    def _simulate_accuracy(self) -> np.ndarray:
-        """Receiver test accuracy of every link, simulated through F, H, MUI, noise and G."""
-        game, k = self.game, self.channel_uses
-        channels = core.kron_identity(game.channels[0], k)
-        modes, powers = self.state_.modes[0], self.state_.powers[0]
-        precoders = [
-            core.structured_precoder(
-                modes[i], powers[i], pair.stats.semantic_directions(self.n_modes)
+        self._accuracy = None
+        if self.info_accuracy:
+            self._accuracy = game_accuracy(
+                self.game,
+                self.state_,
+                self.evaluation,
+                self.latent_links,
+                seed=self.channel_seed + self.cycles,
             )
-            for i, pair in enumerate(self.pairs)
-        ]
-        noise_cov = core.block_diagonal(
-            self.operator.noise_covariance(self.state_)[0].movedim(0, 1)
-        )
-        direct = core.direct_channels(channels)
-        equalizers = [
-            core.wiener_equalizer(pair.stats.cross_covariance, f, direct[i], noise_cov[i])
-            for i, (pair, f) in enumerate(zip(self.pairs, precoders, strict=True))
-        ]
-        extra = None
-        if game.primary is not None:  # primaries' signals reach the receivers as Gaussian noise
-            extra = core.kron_identity(game.primary.secondary_noise()[0], k)
-        estimates = core.simulate_network(
-            self.test_symbols,
-            precoders,
-            channels,
-            game.noise_power[0],
-            equalizers,
-            extra_noise_covariance=extra,
-            generator=torch.Generator().manual_seed(self.channel_seed + self.cycles),
-        )
-        bank = cached_bank(self.latents)
-        return np.array(
-            [
-                bank.accuracy(rx, pair.rx_latents(est), bank.test_labels)
-                for (_, rx), pair, est in zip(self.links, self.pairs, estimates, strict=True)
-            ]
-        )
-
-    def _observation(self, index: int) -> np.ndarray:
-        return self._obs[index].copy()
 
     def _observations(self) -> dict[str, np.ndarray]:
         return {
-            a: self._observation(i) for i, a in enumerate(self.possible_agents) if a in self.agents
+            a: self._obs[i].copy() for i, a in enumerate(self.possible_agents) if a in self.agents
         }
 
     def _rewards(self) -> dict[str, float]:
@@ -415,21 +399,20 @@ class InterferenceEnv(SemgymParallelEnv):
     def _infos(self) -> dict[str, dict[str, Any]]:
         infos = {}
         primary = self._primary_report()
+        ev = self.evaluation
         for i, agent in enumerate(self.possible_agents):
             if agent not in self.agents:
                 continue
             info: dict[str, Any] = {
-                "mse": float(self.batch.mse[0, i]),
-                "nmse": float(self.batch.nmse[0, i]),
-                "mui_power": float(self.batch.mui[0, i]),
-                "exploitability": float(self.batch.exploitability[0, i]),
+                "mse": float(ev.mse[0, i]),
+                "nmse": float(ev.nmse[0, i]),
+                "mui_power": float(ev.mui_power[0, i]),
+                "exploitability": float(ev.link_exploitability[0, i]),
                 "projected": bool(self._projected[i]),
             }
             if self._accuracy is not None:
                 info["accuracy"] = float(self._accuracy[i])
-                info["native_accuracy"] = float(
-                    cached_bank(self.latents).native_accuracy[self.links[i][1]]
-                )
+                info["native_accuracy"] = self.latent_links[i].native_accuracy
             info.update(primary)
             infos[agent] = info
         return infos
@@ -439,25 +422,11 @@ class InterferenceEnv(SemgymParallelEnv):
         if primary is None:
             return {}
         cov = self.state_.covariance_blocks
-        received = primary.received(cov)[0]
         return {
-            "primary_interference": received.numpy().copy(),
+            "primary_interference": primary.received(cov)[0].numpy().copy(),
             "primary_caps_hold": bool(primary.caps_hold(cov)[0].all()),
             "primary_rate": primary.rate(cov)[0].numpy().copy(),
         }
 
 
-def raw_env(**kwargs: Any) -> InterferenceEnv:
-    """The parallel environment without wrappers (PettingZoo's ``raw_env`` convention)."""
-    return InterferenceEnv(**kwargs)
-
-
-def parallel_env(**kwargs: Any) -> InterferenceEnv:
-    """:class:`InterferenceEnv` (PettingZoo ``ParallelEnv``)."""
-    return InterferenceEnv(**kwargs)
-
-
-def env(**kwargs: Any):
-    """The AEC version (``parallel_to_aec``) with PettingZoo's order-enforcing wrapper."""
-    aec = parallel_to_aec(InterferenceEnv(**kwargs))
-    return wrappers.OrderEnforcingWrapper(aec)
+raw_env, parallel_env, env = env_factories(InterferenceEnv)

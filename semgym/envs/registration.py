@@ -14,6 +14,7 @@ GYM_IDS = {
 VECTOR_ENTRY_POINTS = {
     "semgym/Interference-v0": "semgym.vector:InterferenceVecEnv",
     "semgym/InterferenceLink-v0": "semgym.vector:InterferenceLinkVecEnv",
+    "semgym/Broadcast-v0": "semgym.vector:BroadcastVecEnv",
 }
 PETTINGZOO_IDS = {
     "semgym/interference-v0": (

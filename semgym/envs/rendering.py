@@ -25,7 +25,7 @@ def render_interference(env: Any, figure: Any, mode: str) -> tuple[np.ndarray | 
     deployment = env.config.deployment()
     tx = deployment.tx_positions.numpy()
     rx = deployment.rx_positions.numpy()
-    mui = env._mui.numpy()
+    mui = env.evaluation.mui_power[0].numpy()
     strength = mui / max(float(mui.max()), 1e-300)
     for j in range(len(tx)):
         for link in range(len(rx)):
@@ -43,13 +43,13 @@ def render_interference(env: Any, figure: Any, mode: str) -> tuple[np.ndarray | 
     geo.set_title(f"α = {env.config.alpha:g}, cycle {env.cycles}")
     geo.set_xlabel("m")
     geo.legend(loc="upper right", fontsize=7)
-    powers = env._direction_powers().numpy()
+    powers = env.batch.direction_powers()[0].numpy()
     for i, row in enumerate(powers):
         bars.plot(row, label=env.possible_agents[i], lw=1)
     bars.set_title("power per semantic mode (W)")
     bars.set_xlabel("mode m")
     bars.legend(fontsize=7)
-    nmse = (env._mse / env.game.target_energy[0]).numpy()
+    nmse = env.evaluation.nmse[0].numpy()
     err.bar(range(len(nmse)), nmse, color="tab:purple")
     err.set_ylim(0, 1)
     err.set_title("NMSE per link")

@@ -1,8 +1,8 @@
 """Reference designs of the federated downlink (federated paper §III–§IV) as policies of
 :class:`~semgym.envs.broadcast.BroadcastEnv`.
 
-Like :class:`~semgym.policies.MuiLess`, they read the scenario (the env's channels H̄_l, the
-users' semantic pairs and its :class:`~semgym.solvers.FederatedConfig`: perfect CSI, SPEC §10)
+Like :class:`~semgym.policies.MuiLess`, they read the scenario (the env's
+:class:`~semgym.scenarios.Downlink`: channels, noise and the users' statistics; perfect CSI)
 instead of reacting to observations, run the solver once per channel realization and act in
 the env's ``action_mode="precoder"``: the designed F is encoded by
 :meth:`~semgym.envs.broadcast.BroadcastEnv.encode_precoder`, so the env transmits the solver's
@@ -13,7 +13,6 @@ F (up to float32 rounding of the action) and reports the solver's per-user MSE.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,7 @@ from torch import Tensor
 
 from semgym.solvers import (
     BaselineResult,
+    FederatedSettings,
     FederatedTrace,
     federated_admm,
     first_k,
@@ -75,13 +75,12 @@ class FederatedADMM(_DownlinkDesign):
 
     def __init__(self, env: Any, *, rho: float = 1.0, iterations: int = 30, seed: int = 0) -> None:
         super().__init__(env)
-        self.config = replace(self.env.config, rho=rho, iterations=iterations, seed=seed)
+        self.settings = FederatedSettings(rho=rho, iterations=iterations, seed=seed)
         self.trace: FederatedTrace | None = None
 
     def _design(self) -> Tensor:
-        env = self.env
-        self.trace = federated_admm(env.pairs, env.channels, self.config, n_pilots=env.n_pilots)
-        return self.trace.consensus
+        self.trace = federated_admm(self.env.downlink, self.settings)
+        return self.trace.consensus[0]
 
 
 class _Baseline(_DownlinkDesign):
@@ -94,9 +93,8 @@ class _Baseline(_DownlinkDesign):
         self.result: BaselineResult | None = None
 
     def _design(self) -> Tensor:
-        env = self.env
-        self.result = self.solver(env.pairs, env.channels, env.config)
-        return self.result.precoder
+        self.result = self.solver(self.env.downlink)
+        return self.result.precoder if self.result.precoder.dim() == 2 else self.result.precoder[0]
 
 
 class FirstK(_Baseline):
@@ -137,4 +135,4 @@ class MultiLink(_Baseline):
             self._design()
             self._seed = env.channel_seed
         user = env.cycles % env.config.n_users
-        return env.encode_precoder(self.result.precoder[user])
+        return env.encode_precoder(self.result.precoder[0, user])

@@ -9,8 +9,7 @@ import torch
 
 from semgym import core
 from semgym._validation import check_choice, check_positive, check_positive_int
-
-ACTION_MODES = ("power", "normalized")
+from semgym.envs._base import POWER_MODES, encode_powers
 
 
 class _PowerPolicy:
@@ -37,7 +36,7 @@ class _PowerPolicy:
                 "action_mode 'precoder' needs the link's eigenmodes, which its observation does "
                 "not carry; power-allocation policies support 'power' and 'normalized'"
             )
-        self.action_mode = check_choice("action_mode", action_mode, ACTION_MODES)
+        self.action_mode = check_choice("action_mode", action_mode, POWER_MODES)
         self.observation_size = (
             None
             if observation_size is None
@@ -56,9 +55,8 @@ class _PowerPolicy:
 
     def _encode(self, powers: np.ndarray) -> np.ndarray:
         """Watts (M,) → the env's action: watts, or the normalized [-1, 1] encoding."""
-        if self.action_mode == "power":
-            return powers.astype(np.float32)
-        return (2.0 * powers / self.budget - 1.0).astype(np.float32)
+        action = encode_powers(torch.as_tensor(powers), self.action_mode, self.budget)
+        return action.numpy().astype(np.float32)
 
     def _check(self, observation: np.ndarray) -> np.ndarray:
         obs = np.asarray(observation, dtype=np.float64)

@@ -14,7 +14,9 @@ import numpy as np
 import torch
 
 from semgym import core
-from semgym.solvers import GameOperator, mui_agnostic_admm
+from semgym.envs._base import encode_precoder
+from semgym.scenarios import GameOperator
+from semgym.solvers import mui_agnostic_admm
 
 
 class _ScenarioDesign:
@@ -41,11 +43,8 @@ class _ScenarioDesign:
         """The precoder action of ``agent`` for the env's current channel realization."""
         env = self.env
         if self._seed != env.channel_seed or agent not in self._actions:
-            fbar = self._design() / env.budget**0.5
-            self._actions = {
-                a: torch.cat([f.real.reshape(-1), f.imag.reshape(-1)]).numpy().astype(np.float32)
-                for a, f in zip(env.possible_agents, fbar, strict=True)
-            }
+            actions = encode_precoder(self._design(), env.budget).numpy().astype(np.float32)
+            self._actions = dict(zip(env.possible_agents, actions, strict=True))
             self._seed = env.channel_seed
         return self._actions[agent]
 
@@ -59,11 +58,9 @@ class MuiLess(_ScenarioDesign):
     """
 
     def _design(self) -> torch.Tensor:
-        env = self.env
-        operator = GameOperator(env.game, "dense")
-        alone = operator.effective(env.state_.to_dense(), interference=False)
-        response = operator.respond(alone)
-        return core.mode_factor(response.state.modes[0], response.powers[0])
+        design = GameOperator(self.env.game, "dense").interference_free_state()
+        # column m of F̄ is the mode carrying semantic direction m, scaled by √p_m
+        return core.mode_factor(design.modes[0], design.powers[0])
 
 
 class MuiAgnosticADMM(_ScenarioDesign):

@@ -1,12 +1,12 @@
-"""Algorithms built on :mod:`semgym.core`: the semantic interference game (SPEC §5).
+"""Algorithms on the scenarios of :mod:`semgym.scenarios`.
 
-- :mod:`~semgym.solvers.game`: :class:`InterferenceGame`, its state and best responses.
-- :mod:`~semgym.solvers.dynamics`: Jacobi / Gauss-Seidel best-response dynamics (Algorithm 1).
+- :mod:`~semgym.solvers.dynamics`: Jacobi / Gauss-Seidel best-response dynamics (interference
+  paper Algorithm 1).
 - :mod:`~semgym.solvers.references`: uniform, random, MUI-less bound, MUI-agnostic design.
-- :mod:`~semgym.solvers.primary`: primary users (cognitive radio) and their constraints.
 - :mod:`~semgym.solvers.diagnostics`: contraction (uniqueness / convergence) diagnostic.
-- :mod:`~semgym.solvers.admm`: ADMM alignment (Algorithm 1) and the MUI-agnostic ADMM benchmark.
-- :mod:`~semgym.solvers.federated`: the federated paper's downlink, protocol accounting.
+- :mod:`~semgym.solvers.admm`: ADMM alignment (federated paper Algorithm 1) and the MUI-agnostic
+  ADMM benchmark.
+- :mod:`~semgym.solvers.federated`: federated ADMM on the downlink, protocol accounting.
 - :mod:`~semgym.solvers.federated_baselines`: its First-K, Top-K, MMSE-SVD + LS, multi-link.
 """
 
@@ -16,7 +16,6 @@ from semgym.solvers.admm import (
     MuiAgnosticAdmm,
     admm_alignment,
     mui_agnostic_admm,
-    wiener_objective,
 )
 from semgym.solvers.diagnostics import (
     ContractionDiagnostic,
@@ -25,13 +24,10 @@ from semgym.solvers.diagnostics import (
 )
 from semgym.solvers.dynamics import SCHEMES, GameTrace, best_response_dynamics
 from semgym.solvers.federated import (
-    FederatedConfig,
+    FederatedSettings,
     FederatedTrace,
     ProtocolCost,
-    downlink_noise_power,
     federated_admm,
-    pilot_count,
-    prepare_users,
     protocol_cost,
 )
 from semgym.solvers.federated_baselines import (
@@ -43,17 +39,6 @@ from semgym.solvers.federated_baselines import (
     multi_link,
     top_k,
 )
-from semgym.solvers.game import (
-    STRUCTURES,
-    GameMetrics,
-    GameOperator,
-    GameState,
-    InterferenceGame,
-    Response,
-    evaluate,
-    relative_change,
-)
-from semgym.solvers.primary import PrimaryUsers
 from semgym.solvers.references import (
     Allocation,
     mui_agnostic_design,
@@ -67,27 +52,18 @@ __all__ = [
     "RECEIVERS",
     "SCHEMES",
     "SELECTIONS",
-    "STRUCTURES",
     "AdmmRun",
     "Allocation",
     "BaselineResult",
     "ContractionDiagnostic",
-    "FederatedConfig",
+    "FederatedSettings",
     "FederatedTrace",
-    "GameMetrics",
-    "GameOperator",
-    "GameState",
     "GameTrace",
-    "InterferenceGame",
     "MuiAgnosticAdmm",
-    "PrimaryUsers",
     "ProtocolCost",
-    "Response",
     "admm_alignment",
     "best_response_dynamics",
     "contraction_diagnostic",
-    "downlink_noise_power",
-    "evaluate",
     "federated_admm",
     "first_k",
     "interference_ratio",
@@ -96,12 +72,8 @@ __all__ = [
     "mui_agnostic_design",
     "mui_less_bound",
     "multi_link",
-    "pilot_count",
-    "prepare_users",
     "protocol_cost",
     "random_powers",
-    "relative_change",
     "top_k",
     "uniform_powers",
-    "wiener_objective",
 ]

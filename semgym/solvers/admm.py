@@ -26,15 +26,12 @@ from semgym.core import (
     alignment_mse,
     alignment_objective,
     augmented_lagrangian,
-    direct_channels,
     effective_channel,
     federated_precoder_step,
-    interference_covariance,
-    kron_identity,
     normalized_mse,
     primal_residual,
 )
-from semgym.solvers.game import InterferenceGame
+from semgym.scenarios.interference import GameOperator, InterferenceGame
 
 #: Receivers :func:`mui_agnostic_admm` can evaluate with.
 RECEIVERS = ("wiener", "design")
@@ -74,6 +71,7 @@ def admm_alignment(
     rho: float = 1.0,
     iterations: int = 30,
     track: bool = True,
+    effective: Tensor | None = None,
 ) -> AdmmRun:
     """Algorithm 1: T rounds of G (7), F (8)–(15), Z (17) and U (18) steps from Z = U = 0.
 
@@ -88,6 +86,9 @@ def admm_alignment(
         track: record the objective, augmented Lagrangian, residual and Wiener MSE of every
             iteration (diagnostics, about half an iteration's cost); False leaves the
             histories empty (shape (0, ...)).
+        effective: R_H,l = H_lᴴ Σ_n,l⁻¹ H_l, (..., L, B, B), when the caller has it (e.g. a
+            :class:`~semgym.scenarios.Downlink`); computed once otherwise. The tracked MSE is
+            :func:`~semgym.core.alignment_mse` of Z with it, the scenario's own score.
     """
     budget = check_positive("budget", budget)
     rho = check_positive("rho", rho)
@@ -97,6 +98,8 @@ def admm_alignment(
     dual = torch.zeros_like(precoder)
     records: dict[str, list[Tensor]] = {k: [] for k in ("obj", "lag", "res", "mse")}
     cross_gram = cross_covariance.mH @ cross_covariance  # Pᴴ P, once for all iterations
+    if track and effective is None:
+        effective = effective_channel(channels, noise_covariance)
     for _ in range(iterations):
         answered = precoder  # the F⁽ᵗ⁾ the G step (7) answers
         gram, correlation = admm_wiener_local_terms(
@@ -122,7 +125,7 @@ def admm_alignment(
         records["lag"].append(augmented_lagrangian(objective, precoder, consensus, dual, rho))
         records["res"].append(primal_residual(precoder, consensus))
         records["mse"].append(
-            wiener_objective(cross_covariance, target_energy, channels, noise_covariance, consensus)
+            alignment_mse(consensus.unsqueeze(-3), effective, cross_gram, target_energy)
         )
     if not track:  # the last G step's receivers, formed once
         equalizers = admm_equalizer_step(
@@ -139,22 +142,6 @@ def admm_alignment(
         stacked["lag"],
         stacked["res"],
         stacked["mse"],
-    )
-
-
-def wiener_objective(
-    cross_covariance: Tensor,
-    target_energy: Tensor,
-    channels: Tensor,
-    noise_covariance: Tensor,
-    precoder: Tensor,
-) -> Tensor:
-    """Per-user MSE (..., L) of a shared precoder F (..., B, d_x) with each user's Wiener
-    receiver: J_l(F, G_l(F)) with G_l from the G step (7). Shapes as :func:`admm_alignment`."""
-    shared = precoder.unsqueeze(-3)
-    receivers = admm_equalizer_step(cross_covariance, shared, channels, noise_covariance)
-    return alignment_objective(
-        receivers, channels, shared, cross_covariance, target_energy, noise_covariance
     )
 
 
@@ -203,7 +190,9 @@ def mui_agnostic_admm(
 
     - ``receiver="wiener"`` (default): each receiver knows its MUI+noise covariance and uses
       the Wiener filter recomputed under it; the MSE is the closed form
-      :func:`~semgym.core.alignment_mse` with R_H,l = H_llᴴ R_n,l⁻¹ H_ll.
+      :func:`~semgym.core.alignment_mse` with R_H,l = H_llᴴ R_n,l⁻¹ H_ll (R_n,l from the game's
+      one evaluation path, :meth:`~semgym.scenarios.GameOperator.received`, so it includes the
+      primaries' signals when the game has primary users).
     - ``receiver="design"``: each receiver keeps the ADMM design G_l (the Wiener filter of Z_l
       under σ²I, what the MUI-agnostic design deploys) and its MSE is
       tr(R_y) − 2 Re tr(G H Z Pᴴ) + tr(G (H Z Zᴴ Hᴴ + R_n) Gᴴ)
@@ -220,40 +209,37 @@ def mui_agnostic_admm(
     receiver = check_choice("receiver", receiver, RECEIVERS)
     if isinstance(game_or_channels, InterferenceGame):
         game = game_or_channels
-        per_use, k = game.channels, game.channel_uses
-        noise_power, tx_power = game.noise_power, game.tx_power_w
     elif isinstance(game_or_channels, InterferenceChannels):
         if channel_uses is None:
             raise ValueError("channel_uses is required with InterferenceChannels")
-        per_use, k = game_or_channels.matrices, check_positive_int("channel_uses", channel_uses)
-        noise_power, tx_power = game_or_channels.noise_power, game_or_channels.tx_power_w
+        game = InterferenceGame.from_pairs(game_or_channels, pairs, channel_uses)
     else:
         raise ValueError(
             "game_or_channels must be an InterferenceGame or InterferenceChannels, "
             f"got {type(game_or_channels)!r}"
         )
-    n_games, n_links = per_use.shape[:2]
+    n_games, n_links = game.batch_size, game.n_links
     if len(pairs) != n_links:
         raise ValueError(
             f"pairs must hold one SemanticPair per link (L={n_links}), got {len(pairs)}"
         )
-    dense = kron_identity(per_use, k)  # (B, L, L, A, M)
-    direct = direct_channels(dense)  # (B, L, A, M)
-    budget = k * tx_power
-    cdtype = dense.dtype
-    sigma2 = noise_power.to(dense.real.dtype)
-    eye = torch.eye(dense.shape[-2], dtype=cdtype, device=dense.device)
+    op = GameOperator(game, "dense")
+    direct = op.direct[:, :, 0]  # I_K ⊗ H̄_ll, (B, L, A, M)
+    budget = game.budget
+    cdtype, device = direct.dtype, direct.device
+    sigma2 = game.noise_power
+    eye = torch.eye(direct.shape[-2], dtype=cdtype, device=device)
     white = sigma2[:, None, None] * eye  # (B, A, A)
     gen = torch.Generator().manual_seed(int(seed))
     runs, precoders = [], []
     for link, pair in enumerate(pairs):
         stats = pair.stats
-        cross = stats.cross_covariance.to(device=dense.device, dtype=cdtype)
-        energy = stats.target_energy.to(device=dense.device, dtype=sigma2.dtype)
+        cross = stats.cross_covariance.to(device=device, dtype=cdtype)
+        energy = stats.target_energy.to(device=device, dtype=sigma2.dtype)
         cross = cross.expand(n_games, *cross.shape[-2:]).unsqueeze(-3)
         energy = energy.expand(n_games).unsqueeze(-1)
-        parts = torch.randn(dense.shape[-1], stats.tx_dim, 2, dtype=torch.float64, generator=gen)
-        start = torch.view_as_complex(parts).to(device=dense.device, dtype=cdtype)
+        parts = torch.randn(direct.shape[-1], stats.tx_dim, 2, dtype=torch.float64, generator=gen)
+        start = torch.view_as_complex(parts).to(device=device, dtype=cdtype)
         start = start * (budget / start.abs().square().sum()).sqrt()
         run = admm_alignment(
             cross,
@@ -267,20 +253,26 @@ def mui_agnostic_admm(
         )
         runs.append(run)
         precoders.append(run.consensus)
-    tx_cov = torch.stack([z @ z.mH for z in precoders], 1)  # (B, L, M, M)
-    noise = interference_covariance(dense, tx_cov, sigma2)  # (B, L, A, A)
+    # the transmitted Z_l are the factors of their covariances (zero columns pad them to one width)
+    width = max(z.shape[-1] for z in precoders)
+    factors = torch.stack(
+        [torch.nn.functional.pad(z, (0, width - z.shape[-1])) for z in precoders], 1
+    ).unsqueeze(2)  # (B, L, 1, M, d_x,max)
+    received = op.received(factors)  # the real MUI (and the primaries' signals, if any)
+    noise, effective = received.noise_covariance[:, :, 0], received.effective[:, :, 0]
     mse, free, energies = [], [], []
     for link, (pair, z) in enumerate(zip(pairs, precoders, strict=True)):
         stats = pair.stats
-        h, r_n = direct[:, link], noise[:, link]
-        energies.append(stats.target_energy.to(sigma2.dtype).expand(n_games))
+        energies.append(stats.target_energy.to(sigma2.dtype).to(device).expand(n_games))
         free.append(runs[link].mse[-1, ..., 0])
         if receiver == "wiener":
-            mse.append(alignment_mse(z, effective_channel(h, r_n), stats))
+            gram = stats.cross_gram.to(device=device, dtype=cdtype)
+            mse.append(alignment_mse(z, effective[:, link], gram, energies[-1]))
         else:
-            cross = stats.cross_covariance.to(cdtype)
+            h = direct[:, link]
+            cross = stats.cross_covariance.to(device=device, dtype=cdtype)
             design = admm_equalizer_step(cross, z, h, white)
-            mse.append(alignment_objective(design, h, z, cross, energies[-1], r_n))
+            mse.append(alignment_objective(design, h, z, cross, energies[-1], noise[:, link]))
     mse_t = torch.stack(mse, -1)
     nmse = normalized_mse(mse_t, torch.stack(energies, -1))
     return MuiAgnosticAdmm(
@@ -290,7 +282,7 @@ def mui_agnostic_admm(
         nmse.mean(-1),
         torch.stack(free, -1),
         precoders,
-        tx_cov,
+        torch.stack([z @ z.mH for z in precoders], 1),
         runs,
         receiver,
     )

@@ -13,7 +13,9 @@ is unique and Jacobi (19) and Gauss-Seidel (18) iterations converge to it from a
 Two estimates of S are reported:
 
 - ``lipschitz``: S_lj estimated numerically around a state by finite differences of B_l along
-  ``n_directions`` random Hermitian block-diagonal directions of Q_j (the largest ratio seen).
+  ``n_directions`` random block-diagonal directions of Q_j (the largest ratio seen): Q_j's
+  factor Φ_j (Q_j = Φ_j Φ_jᴴ) moves along a random complex direction E, so Q_j moves by
+  Φ_j' Φ_j'ᴴ − Φ_j Φ_jᴴ, a Hermitian change that keeps Q_j a covariance.
   It is local (a lower bound of the supremum near that state), so ρ < 1 is evidence, not a
   proof; at eigenvalue crossings of R_H, where the water-filling swaps which semantic direction
   a mode carries, B_l jumps and the estimate becomes large.
@@ -31,8 +33,8 @@ import torch
 from torch import Tensor
 
 from semgym._validation import check_positive, check_positive_int
-from semgym.core import direct_channels, effective_channel
-from semgym.solvers.game import GameOperator, GameState, InterferenceGame
+from semgym.core import direct_channels, squared_magnitude
+from semgym.scenarios.interference import GameOperator, GameState, InterferenceGame
 
 
 @dataclass(frozen=True)
@@ -74,22 +76,33 @@ def contraction_diagnostic(
     n_directions = check_positive_int("n_directions", n_directions)
     step = check_positive("step", step)
     op = GameOperator(game, state.structure)
-    base_cov = state.covariance_blocks
-    base = op.respond(effective_from(op, base_cov)).state.covariance_blocks
+    factors = state.factors  # (B, L, nb, n, n)
+
+    def response(moved_factors: torch.Tensor) -> torch.Tensor:
+        return op.respond(op.received(moved_factors).effective).state.covariance_blocks
+
+    def frobenius(x: torch.Tensor) -> torch.Tensor:
+        return squared_magnitude(x).sum((-3, -2, -1)).sqrt()
+
+    base = response(factors)
     gen = torch.Generator().manual_seed(int(seed))
     n_links = game.n_links
     lipschitz = torch.zeros(game.batch_size, n_links, n_links, dtype=game.weights.dtype)
     delta = step * game.budget
     for j in range(n_links):
+        phi = factors[:, j]  # (B, nb, n, n)
         for _ in range(n_directions):
-            parts = torch.randn(*base_cov[:, j].shape, 2, dtype=game.weights.dtype, generator=gen)
-            d = torch.view_as_complex(parts).to(base_cov)
-            d = d + d.mH
-            d = d / d.abs().square().sum((-3, -2, -1), keepdim=True).sqrt()
-            cov = base_cov.clone()
-            cov[:, j] = cov[:, j] + delta * d
-            moved = op.respond(effective_from(op, cov)).state.covariance_blocks
-            ratio = (moved - base).abs().square().sum((-3, -2, -1)).sqrt() / delta  # (B, L)
+            parts = torch.randn(*phi.shape, 2, dtype=game.weights.dtype, generator=gen)
+            direction = torch.view_as_complex(parts).to(phi)
+            first_order = frobenius(direction @ phi.mH + phi @ direction.mH)
+            scale = torch.where(
+                first_order > 0, delta / first_order.clamp_min(1e-300), delta**0.5
+            )  # ‖ΔQ_j‖ ≈ δ to first order (second order where Φ_j = 0)
+            moved_phi = phi + scale[:, None, None, None] * direction
+            change = frobenius(moved_phi @ moved_phi.mH - phi @ phi.mH)  # (B,)
+            moved = factors.clone()
+            moved[:, j] = moved_phi
+            ratio = frobenius(response(moved) - base) / change[:, None]  # (B, L)
             lipschitz[:, :, j] = torch.maximum(lipschitz[:, :, j], ratio.cpu())
     eye = torch.eye(n_links, dtype=torch.bool)
     lipschitz = lipschitz.masked_fill(eye, 0.0)
@@ -97,12 +110,6 @@ def contraction_diagnostic(
     return ContractionDiagnostic(
         lipschitz, _spectral_radius(lipschitz), ratio, _spectral_radius(ratio)
     )
-
-
-def effective_from(op: GameOperator, covariance_blocks: Tensor) -> Tensor:
-    """R_H per block (B, L, n_blocks, n, n) for arbitrary covariance blocks."""
-    noise = op.noise_from_covariance(covariance_blocks)
-    return effective_channel(op.direct, noise).movedim(1, 2)
 
 
 def interference_ratio(game: InterferenceGame) -> Tensor:

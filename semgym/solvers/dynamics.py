@@ -29,8 +29,8 @@ import torch
 from torch import Tensor
 
 from semgym._validation import check_choice, check_positive, check_positive_int
-from semgym.solvers.game import (
-    GameMetrics,
+from semgym.scenarios.interference import (
+    Evaluation,
     GameOperator,
     GameState,
     InterferenceGame,
@@ -52,7 +52,7 @@ class GameTrace:
         step_size: γ^t used for the update after iterate t, (T+1,).
         relative_change: max_l ‖ΔQ_l‖_F/‖Q_l‖_F of the update after iterate t, (T+1, B)
             (0 once a game has stopped; the last row is 0).
-        state: final :class:`~semgym.solvers.game.GameState` (modes, powers, covariances).
+        state: final :class:`~semgym.scenarios.GameState` (modes, powers, covariances).
         converged: (B,) bool, stopped by the tolerance. iterations: (B,) updates performed.
         accuracy: ``accuracy_fn(state)`` of the final state, if a callback was given.
     """
@@ -69,32 +69,6 @@ class GameTrace:
     converged: Tensor
     iterations: Tensor
     accuracy: object = None
-
-    @property
-    def final(self) -> GameMetrics:
-        """Metrics of the final iterate (best_response_mse left empty)."""
-        return GameMetrics(
-            self.mse[-1],
-            self.nmse[-1],
-            self.network_mse[-1],
-            self.network_nmse[-1],
-            self.mui_power[-1],
-            self.exploitability[-1],
-            torch.empty(0),
-        )
-
-
-def _replace_link(state: GameState, new: GameState, link: int) -> GameState:
-    """``state`` with link ``link`` taken from ``new``."""
-    mask = torch.zeros(state.rank.shape[1], dtype=torch.bool, device=state.rank.device)
-    mask[link] = True
-    m = mask.view(1, -1, 1, 1)
-    return GameState(
-        state.structure,
-        torch.where(m.unsqueeze(-1), new.mode_blocks, state.mode_blocks),
-        torch.where(m, new.power_blocks, state.power_blocks),
-        torch.where(m, new.rank, state.rank),
-    )
 
 
 def best_response_dynamics(
@@ -121,7 +95,7 @@ def best_response_dynamics(
         step_size: γ⁰ ∈ (0, 1]; 1 is pure best response.
         epsilon: ε ∈ [0, 1] of γ^{t+1} = γ^t (1 − ε γ^t); 0 keeps γ constant.
         seed: seed of the random block-diagonal F⁽⁰⁾ (see
-            :meth:`~semgym.solvers.game.GameOperator.initial_state`).
+            :meth:`~semgym.scenarios.GameOperator.initial_state`).
         init: a starting state instead (its structure must be ``structure``).
         accuracy_fn: optional callable of the final state (e.g. task accuracies from latents).
     """
@@ -145,24 +119,25 @@ def best_response_dynamics(
         state = init
 
     done = torch.zeros(game.batch_size, dtype=torch.bool, device=game.channels.device)
+    link_index = torch.arange(game.n_links, device=done.device)
     iterations = torch.zeros(game.batch_size, dtype=torch.long, device=done.device)
-    rows: list[GameMetrics] = []
+    rows: list[Evaluation] = []
     steps: list[float] = []
     changes: list[Tensor] = []
     for t in range(max_iters + 1):
-        metrics, response = op.assess(state)
-        rows.append(metrics)
+        evaluation = op.evaluate(state)
+        rows.append(evaluation)
         steps.append(gamma)
         if t == max_iters or bool(done.all()):
-            changes.append(torch.zeros_like(metrics.network_mse))
+            changes.append(torch.zeros_like(evaluation.network_mse))
             break
         if scheme == "jacobi":
-            new = op.smoothed(state, response, gamma)
+            new = op.smoothed(state, evaluation.response, gamma)
         else:
             new = state
             for link in range(game.n_links):
-                response = op.respond(op.effective(new))
-                new = _replace_link(new, op.smoothed(new, response, gamma), link)
+                moved = op.smoothed(new, op.best_responses(new), gamma)
+                new = moved.where(link_index == link, new, dim=1)
         change = relative_change(new, state).amax(-1)
         change = torch.where(done, torch.zeros_like(change), change)
         changes.append(change)

@@ -3,6 +3,8 @@
 - :class:`InterferenceVecEnv`: ``num_envs`` interference games in lockstep (the batched
   ``semgym/Interference-v0``; ``gym.make_vec(..., vectorization_mode="vector_entry_point")``).
 - :class:`InterferenceLinkVecEnv`: the batched ``semgym/InterferenceLink-v0``.
+- :class:`BroadcastVecEnv`: ``num_envs`` federated downlinks (the batched
+  ``semgym/Broadcast-v0``).
 - :class:`SB3VecEnv` (needs the ``sb3`` extra): a stable-baselines3 ``VecEnv`` with one slot per
   link, for shared-parameter training of every link by one policy.
 - :class:`TorchRLEnv` (needs the ``torchrl`` extra): a TorchRL ``EnvBase`` with the links as a
@@ -13,9 +15,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from semgym.vector.broadcast import BroadcastVecEnv
 from semgym.vector.interference import InterferenceLinkVecEnv, InterferenceVecEnv
 
-__all__ = ["InterferenceLinkVecEnv", "InterferenceVecEnv", "SB3VecEnv", "TorchRLEnv"]
+__all__ = [
+    "BroadcastVecEnv",
+    "InterferenceLinkVecEnv",
+    "InterferenceVecEnv",
+    "SB3VecEnv",
+    "TorchRLEnv",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,4 +1,4 @@
-"""Primary (licensed) users of the cognitive-radio game (journal abstract, SPEC §5).
+"""Primary (licensed) users of the cognitive-radio game (journal abstract).
 
 Primaries are not players: each primary p transmits with a fixed covariance Q_p on every
 channel use, adds H̄_{p→l} Q_p H̄_{p→l}ᴴ to secondary receiver l's R_n, and must receive at
@@ -21,12 +21,15 @@ to P times more than the per-primary constraints require (exact when P = 1).
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
+from semgym.channels import InterferenceChannelConfig, path_gain
 from semgym.core.linalg import identity_like
 
 
@@ -128,13 +131,74 @@ class PrimaryUsers:
 
     def with_cap(self, interference_cap_w: float | Tensor) -> PrimaryUsers:
         """The same primaries under another cap I_max (W)."""
-        return PrimaryUsers(
-            self.to_primary,
-            self.to_secondary,
-            self.direct,
-            self.tx_covariance,
-            interference_cap_w,
-            self.noise_power,
+        return dataclasses.replace(self, interference_cap_w=interference_cap_w)
+
+    def map(self, fn: Callable[[Tensor], Tensor], *others: PrimaryUsers) -> PrimaryUsers:
+        """Primaries whose every tensor field is ``fn(field, *the same field of others)``
+        (e.g. a device move, a batch selection or a splice), validated again."""
+        fields = {
+            f.name: fn(getattr(self, f.name), *(getattr(o, f.name) for o in others))
+            for f in dataclasses.fields(self)
+        }
+        return PrimaryUsers(**fields)
+
+    def to(self, device: torch.device | str, dtype: torch.dtype) -> PrimaryUsers:
+        """On ``device`` with complex fields in ``dtype`` and real ones in its real dtype."""
+        real = torch.empty((), dtype=dtype).real.dtype
+        return self.map(lambda t: t.to(device, dtype if t.is_complex() else real))
+
+    def select(self, index: slice | Tensor) -> PrimaryUsers:
+        """The scenarios ``index`` of the batch (a slice or an index tensor)."""
+        return self.map(lambda t: t[index])
+
+    def index_copy(self, where: Tensor, fresh: PrimaryUsers) -> PrimaryUsers:
+        """These primaries with scenarios ``where`` replaced by ``fresh``'s (in order)."""
+        return self.map(lambda old, new: old.index_copy(0, where, new), fresh)
+
+    @staticmethod
+    def cat(parts: Sequence[PrimaryUsers]) -> PrimaryUsers:
+        """Batches of primary users concatenated along B."""
+        return parts[0].map(lambda *fields: torch.cat(fields), *parts[1:])
+
+    @classmethod
+    def on_line(
+        cls,
+        config: InterferenceChannelConfig,
+        n_primaries: int,
+        cap_fraction: float,
+        noise_power: float,
+        seed: int,
+        dtype: torch.dtype = torch.complex128,
+    ) -> PrimaryUsers:
+        """Primary users at the far end of the secondaries' line, one scenario (B = 1).
+
+        Primary links are Rayleigh with the secondary links' direct gain; primary ↔ secondary
+        cross links have the path gain of one transmitter spacing α·d₀ (a neighbour on the
+        line). The cap I_max is ``cap_fraction`` times the interference a primary would
+        receive from all secondaries at full, isotropic power. Seeded by ``seed``.
+        """
+        direct = float(
+            path_gain(config.link_distance_m, config.carrier_hz, config.pathloss_exponent)
+        )
+        cross = float(
+            path_gain(
+                config.alpha * config.link_distance_m, config.carrier_hz, config.pathloss_exponent
+            )
+        )
+        isotropic = config.n_links * cross * config.tx_power_w * config.n_rx_antennas
+        return cls.synthetic(
+            1,
+            config.n_links,
+            n_primaries,
+            config.n_tx_antennas,
+            config.n_rx_antennas,
+            gain=direct,
+            cross_gain=cross,
+            noise_power=noise_power,
+            tx_power_w=config.tx_power_w,
+            interference_cap_w=cap_fraction * isotropic,
+            seed=seed,
+            dtype=dtype,
         )
 
     def secondary_noise(self) -> Tensor:

@@ -1,0 +1,160 @@
+"""Latent pairs of the scenarios: which encoders talk, their statistics and test latents.
+
+Semantic statistics depend on the latent pair only, so they are prepared once per process and
+per (bank, tx, rx) (and pilot fraction for the downlink) and shared by every episode.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from semgym import core
+from semgym.latents import LatentBank, load_bank, paper_links
+
+_REAL = torch.float64
+
+#: Default AP and user groups of the embedded banks (federated paper Table I: a 192-d AP,
+#: heterogeneous users of different architectures; the homogeneous group runs the first).
+EMBEDDED_AP = "resnet10t"
+EMBEDDED_USERS = ("levit_128s", "mlp", "effnet_lite0")
+#: User groups of the downlink.
+USER_GROUPS = ("heterogeneous", "homogeneous")
+
+
+@functools.lru_cache(maxsize=8)
+def cached_bank(name: str) -> LatentBank:
+    """The latent bank ``name``, loaded once per process."""
+    return load_bank(name)
+
+
+@dataclass(frozen=True, eq=False)
+class LatentLink:
+    """One transmitter → receiver latent pair, prepared.
+
+    Attributes:
+        bank: the bank's name. tx, rx: encoder names.
+        pair: :class:`~semgym.core.SemanticPair` of the train split (or its pilot share).
+        test_symbols: the transmitter's whitened test symbols, (n_test, d_x) complex128.
+    """
+
+    bank: str
+    tx: str
+    rx: str
+    pair: core.SemanticPair
+    test_symbols: Tensor
+
+    @property
+    def native_accuracy(self) -> float:
+        """The receiver head's test accuracy on its own latents: the ceiling."""
+        return float(cached_bank(self.bank).native_accuracy[self.rx])
+
+    def accuracy(self, estimates: Tensor) -> float:
+        """Test accuracy of the receiver's head on estimated targets (n_test, d_y), de-whitened
+        into its latent space."""
+        bank = cached_bank(self.bank)
+        return float(bank.accuracy(self.rx, self.pair.rx_latents(estimates), bank.test_labels))
+
+
+def _prepare(bank_name: str, tx: str, rx: str, n_pilots: int | None, whiten: bool) -> LatentLink:
+    bank = cached_bank(bank_name)
+    tx_train = torch.as_tensor(bank.train(tx), dtype=_REAL)
+    rx_train = torch.as_tensor(bank.train(rx), dtype=_REAL)
+    if n_pilots is not None:
+        tx_train, rx_train = tx_train[:n_pilots], rx_train[:n_pilots]
+    pair = core.prepare_pair(tx_train, rx_train, whiten_targets=whiten)
+    test = pair.tx_symbols(torch.as_tensor(bank.test(tx), dtype=_REAL))
+    return LatentLink(bank_name, tx, rx, pair, test)
+
+
+@functools.lru_cache(maxsize=64)
+def latent_link(bank_name: str, tx: str, rx: str) -> LatentLink:
+    """An interference link's pair on the whole train split (targets centered)."""
+    return _prepare(bank_name, tx, rx, None, whiten=False)
+
+
+@functools.lru_cache(maxsize=64)
+def downlink_user(bank_name: str, ap: str, user: str, n_pilots: int) -> LatentLink:
+    """A downlink user's pair on the first ``n_pilots`` train samples, targets pre-whitened
+    (privacy, federated paper §III-B)."""
+    return _prepare(bank_name, ap, user, n_pilots, whiten=True)
+
+
+def check_encoders(bank_name: str, field: str, names: Sequence[str]) -> None:
+    """Raise ``ValueError`` naming ``field`` unless every name is an encoder of the bank."""
+    bank = cached_bank(bank_name)
+    for name in names:
+        if name not in bank.encoders:
+            raise ValueError(
+                f"unknown encoder {name!r} in {field}; bank {bank_name!r} has "
+                f"{', '.join(bank.encoders)}"
+            )
+
+
+def interference_links(
+    bank_name: str,
+    n_links: int,
+    tx_encoders: Sequence[str] | None,
+    rx_encoders: Sequence[str] | None,
+) -> tuple[tuple[str, str], ...]:
+    """(tx, rx) encoder names per link: given ones, else the bank's paper links cycled."""
+    default = paper_links(cached_bank(bank_name))
+    tx = (
+        list(tx_encoders)
+        if tx_encoders is not None
+        else [default[i % 3][0] for i in range(n_links)]
+    )
+    rx = (
+        list(rx_encoders)
+        if rx_encoders is not None
+        else [default[i % 3][1] for i in range(n_links)]
+    )
+    for field, names in (("tx_encoders", tx), ("rx_encoders", rx)):
+        if isinstance(names, str) or len(names) != n_links:
+            raise ValueError(f"{field} must name one encoder per link ({n_links}), got {names!r}")
+        check_encoders(bank_name, field, names)
+    return tuple(zip(tx, rx, strict=True))
+
+
+def downlink_encoders(
+    bank_name: str,
+    n_users: int,
+    group: str,
+    ap_encoder: str | None = None,
+    user_encoders: Sequence[str] | None = None,
+) -> tuple[str, tuple[str, ...]]:
+    """(AP encoder, user encoders) of a downlink, documented in the broadcast env's manual:
+    explicit ones, else the user ``group``'s defaults."""
+    bank = cached_bank(bank_name)
+    embedded = {*EMBEDDED_USERS, EMBEDDED_AP}
+    if ap_encoder is None:
+        ap_encoder = EMBEDDED_AP if embedded <= set(bank.encoders) else paper_links(bank)[0][0]
+    if embedded <= set(bank.encoders) and ap_encoder not in EMBEDDED_USERS:
+        cycle = list(EMBEDDED_USERS)
+    else:
+        cycle = [e for e in bank.encoders if e != ap_encoder]
+        if len(cycle) < 2:
+            cycle.append(ap_encoder)
+    if group == "homogeneous":
+        users = [cycle[0]] * n_users
+    else:
+        users = [cycle[i % len(cycle)] for i in range(n_users)]
+    if user_encoders is not None:
+        if isinstance(user_encoders, str) or len(user_encoders) != n_users:
+            raise ValueError(
+                f"user_encoders must name one encoder per user ({n_users}), got {user_encoders!r}"
+            )
+        users = list(user_encoders)
+    check_encoders(bank_name, "ap_encoder", [ap_encoder])
+    check_encoders(bank_name, "user_encoders", users)
+    return ap_encoder, tuple(users)
+
+
+def native_accuracy(links: Sequence[LatentLink]) -> np.ndarray:
+    """The receivers' native accuracies (L,): the ceiling of every accuracy figure."""
+    return np.array([link.native_accuracy for link in links])

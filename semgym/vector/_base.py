@@ -1,0 +1,143 @@
+"""What the vector envs share: per-env episode RNGs, seeding, partial resets and autoreset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode, VectorEnv
+from torch import Tensor
+
+from semgym._validation import check_choice, check_positive_int
+from semgym.envs._base import DTYPES, draw_seed
+from semgym.envs.batch import BATCH_REWARDS
+
+
+class BatchedVectorEnv(VectorEnv):
+    """A gymnasium ``VectorEnv`` over a batch of :mod:`semgym.envs.batch` (``self.batch``).
+
+    Subclasses set ``self.batch``, ``self.max_cycles`` and ``self.reward_kind`` and the spaces,
+    then call :meth:`_start`; they implement :meth:`_observations`, :meth:`_rewards` and
+    :meth:`_infos` (what one step returns, as device tensors).
+
+    Seeding: ``reset(seed=s)`` gives env i the channel seed s + i (a list gives each env its
+    own), and seeds env i's RNG, which draws the channel seeds of its later (unseeded)
+    episodes, exactly like the single env's ``reset()``. Partial resets:
+    ``reset(options={"reset_mask": mask})``. Autoreset: ``AutoresetMode.SAME_STEP``.
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+
+    @staticmethod
+    def _check_kwargs(num_envs: int, dtype: str, kwargs: dict[str, Any]) -> int:
+        """Validate the arguments every vector env shares; drops what gymnasium passes along."""
+        num_envs = check_positive_int("num_envs", num_envs)
+        check_choice("dtype", dtype, DTYPES)
+        reward = kwargs.get("reward", "nmse")
+        if reward == "accuracy":
+            raise ValueError(
+                "reward 'accuracy' simulates the test set per env and step and is only offered "
+                "by the single env; use 'nmse' or 'mse' in the vector env"
+            )
+        if kwargs.get("render_mode") is not None:
+            raise ValueError("the vector env does not render; use the single env to render")
+        if kwargs.get("info_accuracy"):
+            raise ValueError("info_accuracy is a single-env feature (a test-set simulation)")
+        kwargs.pop("render_mode", None)
+        kwargs.pop("max_episode_steps", None)  # gymnasium passes the spec's; max_cycles rules
+        check_choice("reward", reward, BATCH_REWARDS)
+        return num_envs
+
+    def _start(self) -> None:
+        self._rngs: list[np.random.Generator] = []
+        self._cycles = np.zeros(self.num_envs, dtype=np.int64)  # host copy: no device sync
+        self._started = False
+
+    # --- gymnasium API ---------------------------------------------------------------------
+    def reset(
+        self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Tensor, dict[str, Any]]:
+        mask = None if options is None else options.get("reset_mask")
+        if mask is not None:
+            mask = np.asarray(torch.as_tensor(mask).cpu(), dtype=bool)
+            if mask.shape != (self.num_envs,):
+                raise ValueError(f"reset_mask must have shape ({self.num_envs},), got {mask.shape}")
+            if not self._started:
+                raise ValueError("reset_mask needs a full reset() first")
+        if seed is None:
+            seeds: list[int | None] = [None] * self.num_envs
+        elif isinstance(seed, int | np.integer):
+            seeds = [int(seed) + i for i in range(self.num_envs)]
+        else:
+            seeds = [None if s is None else int(s) for s in seed]
+            if len(seeds) != self.num_envs:
+                raise ValueError(f"seed must be an int or {self.num_envs} seeds, got {len(seeds)}")
+        if not self._started:
+            self._rngs = [seeding.np_random(s)[0] for s in seeds]
+        chosen = np.ones(self.num_envs, dtype=bool) if mask is None else mask
+        for i in np.flatnonzero(chosen):
+            if seeds[i] is not None:
+                self._rngs[i] = seeding.np_random(seeds[i])[0]
+        self._reset_envs(chosen, seeds)
+        self._started = True
+        return self._present(self._observations()), self._infos()
+
+    def _batch_step(self, actions: Tensor, *, autoreset: bool = True):
+        """Step the checked ``actions``; returns (observations, rewards, terminations,
+        truncations, infos) with the ended envs autoreset (``final_obs`` and ``final_info``
+        hold what they ended with)."""
+        if not self._started:
+            raise RuntimeError("step() called before reset()")
+        batch = self.batch
+        batch.step(batch.check_actions(actions))
+        obs, rewards, infos = self._observations(), self._rewards(), self._infos()
+        self._cycles += 1
+        ended = self._cycles >= self.max_cycles  # host-side: known without asking the device
+        terminated = torch.zeros(self.num_envs, dtype=torch.bool, device=self.device)
+        truncated = batch.cycles >= self.max_cycles  # the same flags, computed on the device
+        if autoreset and ended.any():
+            final = {"final_obs": obs, "final_info": infos}
+            self._reset_envs(ended, [None] * self.num_envs)
+            obs = self._observations()
+            infos = self._infos()
+            infos.update(final)
+            mask = torch.as_tensor(ended).to(self.device)
+            infos["_final_obs"] = mask
+            infos["_final_info"] = mask
+        return obs, rewards, terminated, truncated, infos
+
+    def _checked_shape(self, actions: Tensor | np.ndarray) -> Tensor:
+        try:
+            actions = torch.as_tensor(actions)
+        except (TypeError, ValueError, RuntimeError) as error:
+            raise ValueError(f"actions must be an array of numbers: {error}") from None
+        want = (self.num_envs, *self.single_action_space.shape)
+        if tuple(actions.shape) != want:
+            raise ValueError(f"actions must have shape {want}, got {tuple(actions.shape)}")
+        return actions
+
+    # --- internals ---------------------------------------------------------------------------
+    def _reset_envs(self, chosen: np.ndarray, seeds: list[int | None]) -> None:
+        channel_seeds = list(self.batch.channel_seeds)
+        for i in np.flatnonzero(chosen):
+            s = seeds[i]
+            channel_seeds[i] = draw_seed(self._rngs[i]) if s is None else int(s)
+        full = bool(chosen.all()) or not self._started
+        mask = None if full else torch.as_tensor(chosen)
+        self.batch.reset(channel_seeds, mask)
+        self._cycles[chosen] = 0
+
+    def _present(self, observations: Tensor) -> Tensor:
+        """What :meth:`reset` and ``step`` return of :meth:`_observations` (as it is here)."""
+        return observations
+
+    def _observations(self) -> Tensor:
+        raise NotImplementedError
+
+    def _rewards(self) -> Tensor:
+        raise NotImplementedError
+
+    def _infos(self) -> dict[str, Any]:
+        raise NotImplementedError
