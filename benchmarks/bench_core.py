@@ -88,7 +88,7 @@ def dense_step(x):
 def block_step(x):
     """The scenario's path: MUI from the covariances' factors, K eigenproblems of 8 × 8."""
     op = x["operator"]
-    best = op.respond(op.received(x["factors"]).effective).best
+    best = op.respond(op.received(x["factors"]).effective)
     return best, core.structured_precoder(best.modes, best.powers, x["directions"])
 
 

@@ -159,14 +159,8 @@ def _print_report(bank: LatentBank, reports: list[LinkReport], args: argparse.Na
 def _command(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     bank = load_bank(args.bank)
-    reports = run_demo(
-        args.bank,
-        alpha=args.alpha,
-        n_antennas=args.n_antennas,
-        channel_uses=args.channel_uses,
-        seed=args.seed,
-        low_snr_db=args.low_snr_db,
-    )
+    options = ("alpha", "n_antennas", "channel_uses", "seed", "low_snr_db")
+    reports = run_demo(args.bank, **{name: getattr(args, name) for name in options})
     _print_report(bank, reports, args)
     print(f"\n({time.perf_counter() - start:.1f} s)")
     return 0

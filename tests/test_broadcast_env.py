@@ -111,15 +111,14 @@ def test_closed_form_equals_simulation_on_pilots() -> None:
     f = env.precoder
     bank = cached_bank("synthetic")
     n = env.n_pilots
-    scene = env.downlink
-    receivers = scene.wiener_equalizers(f.unsqueeze(0))[0]
+    scene = env.downlink.select(0)
     objective = core.alignment_objective(
-        receivers,
-        env.dense,
+        scene.wiener_equalizers(f),
+        scene.dense,
         f,
         scene.cross_covariance,
         scene.target_energy,
-        env.noise_covariance,
+        scene.noise_covariance,
     )
     torch.testing.assert_close(torch.as_tensor(info["user_mse"]), objective, rtol=1e-10, atol=0)
     x = env.pairs[0].tx_symbols(
@@ -128,13 +127,13 @@ def test_closed_form_equals_simulation_on_pilots() -> None:
     sent = (x @ f.mT).expand(len(env.pairs), 1, -1, -1)
     received = core.transmit(
         sent,
-        env.dense[:, None, None],
-        env.noise_power[:, None],
+        scene.dense[:, None, None],
+        scene.noise_power[:, None],
         generator=torch.Generator().manual_seed(0),
     )[:, 0]
     for user, (pair, enc) in enumerate(zip(env.pairs, env.user_encoders, strict=True)):
         y = pair.rx_targets(torch.as_tensor(bank.train(enc)[:n], dtype=torch.float64))
-        h, noise = env.dense[user], env.noise_covariance[user]
+        h, noise = scene.dense[user], scene.noise_covariance[user]
         g = core.wiener_equalizer(pair.stats.cross_covariance, f, h, noise)
         expected = reference.empirical_mse(x, y, g, h, f, noise)
         # R_x = I up to the whitener's jitter (1e-6 of the mean eigenvalue)
@@ -200,9 +199,7 @@ def test_power_mode_and_precoder_mode_agree_and_stay_feasible() -> None:
     for _ in range(4):
         p = rng.dirichlet(np.ones(m)) * power_env.budget * rng.uniform(0.2, 1.0)
         info_p = _step(power_env, p.astype(np.float32))
-        f = core.structured_precoder(
-            power_env.modes, torch.as_tensor(p, dtype=torch.float64), power_env.directions
-        )
+        f = power_env.batch.pooled.precoder(torch.as_tensor(p, dtype=torch.float64))[0]
         info_f = _step(pre_env, pre_env.encode_precoder(f))
         np.testing.assert_allclose(info_f["user_nmse"], info_p["user_nmse"], rtol=1e-5)
         obs = power_env.state()

@@ -4,7 +4,8 @@ PettingZoo factory trio, and the actions' codec."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import gymnasium
 import numpy as np
@@ -14,6 +15,7 @@ from pettingzoo.utils import parallel_to_aec, wrappers
 from torch import Tensor
 
 from semgym import core
+from semgym._validation import check_choice, check_positive_int
 
 #: Observed log10 values are clamped to [LOG_FLOOR, LOG_CEIL] (a gain times the budget below
 #: 1e-30 is no gain at all); every observation entry lies in this range.
@@ -25,6 +27,14 @@ LOG_CEIL = 30.0
 ROUNDING = 1e-6
 #: Floating-point precision of the computations (observations are float32 either way).
 DTYPES = {"float64": torch.complex128, "float32": torch.complex64}
+#: What a PettingZoo ``step`` returns: observations, rewards, terminations, truncations, infos.
+ParallelStep = tuple[
+    dict[str, np.ndarray],
+    dict[str, float],
+    dict[str, bool],
+    dict[str, bool],
+    dict[str, dict[str, Any]],
+]
 #: Power-allocation action modes (watts, or [-1, 1] mapped onto the budget).
 POWER_MODES = ("power", "normalized")
 
@@ -43,6 +53,90 @@ def clamp_observation(parts: list[Tensor]) -> Tensor:
     """Observation parts concatenated along the last axis, clamped to [LOG_FLOOR, LOG_CEIL],
     float32."""
     return torch.cat(parts, -1).clamp(LOG_FLOOR, LOG_CEIL).to(torch.float32)
+
+
+#: Reward kinds of the single envs (the vector envs compute the first two).
+REWARDS = ("nmse", "mse", "accuracy")
+
+
+@dataclass(frozen=True)
+class EnvConfig:
+    """Everything an env is made of, validated: its scenario and its RL settings.
+
+    Subclasses name their batch class and default episode length as class keywords;
+    :meth:`from_kwargs` splits an env's keyword arguments into both (the PettingZoo env, its
+    Gymnasium views and its vector env share one configuration), and the subclass builds the
+    spaces from it.
+    """
+
+    scenario: Any
+    reward: str
+    max_cycles: int
+    action_mode: str
+    info_accuracy: bool
+    dtype: str
+
+    SCENARIO: ClassVar[Any]
+    BATCH: ClassVar[Any]
+    ACTION_MODES: ClassVar[tuple[str, ...]]
+    DEFAULT_MAX_CYCLES: ClassVar[int]
+    DEFAULT_ACTION_MODE: ClassVar[str]
+
+    def __init_subclass__(cls, *, batch: type, max_cycles: int, **kwargs: Any) -> None:
+        """An env's configuration: its batch class (which names the scenario class and the
+        action modes, the first being the default) and its default episode length."""
+        super().__init_subclass__(**kwargs)
+        cls.SCENARIO, cls.BATCH, cls.ACTION_MODES = batch.SCENARIO, batch, batch.ACTION_MODES
+        cls.DEFAULT_MAX_CYCLES, cls.DEFAULT_ACTION_MODE = max_cycles, batch.ACTION_MODES[0]
+
+    def __post_init__(self) -> None:
+        check_choice("reward", self.reward, REWARDS)
+        check_choice("action_mode", self.action_mode, self.ACTION_MODES)
+        check_choice("dtype", self.dtype, DTYPES)
+        object.__setattr__(self, "max_cycles", check_positive_int("max_cycles", self.max_cycles))
+        object.__setattr__(
+            self, "info_accuracy", bool(self.info_accuracy) or self.reward == "accuracy"
+        )
+
+    @classmethod
+    def from_kwargs(
+        cls,
+        *,
+        reward: str = "nmse",
+        max_cycles: int | None = None,
+        action_mode: str | None = None,
+        info_accuracy: bool = False,
+        dtype: str = "float64",
+        **scenario: Any,
+    ) -> EnvConfig:
+        """The configuration of the env built with these keyword arguments (no
+        ``render_mode``): the RL settings here, the rest for the scenario's ``create``."""
+        action_mode = cls.DEFAULT_ACTION_MODE if action_mode is None else action_mode
+        check_choice("reward", reward, REWARDS)
+        check_choice("action_mode", action_mode, cls.ACTION_MODES)
+        return cls(
+            cls.SCENARIO.create(**scenario),
+            reward,
+            cls.DEFAULT_MAX_CYCLES if max_cycles is None else max_cycles,
+            action_mode,
+            info_accuracy,
+            dtype,
+        )
+
+    def batch(self, batch_size: int = 1, device: torch.device | str = "cpu") -> Any:
+        """The env's batch (:mod:`semgym.envs.batch`) of ``batch_size`` episodes."""
+        return self.BATCH(
+            self.scenario,
+            action_mode=self.action_mode,
+            batch_size=batch_size,
+            device=device,
+            dtype=DTYPES[self.dtype],
+        )
+
+    @staticmethod
+    def observation_box(size: int) -> gymnasium.spaces.Box:
+        """The observation space of ``size`` float32 entries in [LOG_FLOOR, LOG_CEIL]."""
+        return gymnasium.spaces.Box(LOG_FLOOR, LOG_CEIL, (size,), np.float32)
 
 
 # --- the actions' codec -----------------------------------------------------------------------
@@ -105,6 +199,19 @@ class SemgymParallelEnv(ParallelEnv):
 
     def action_space(self, agent: str) -> gymnasium.spaces.Box:
         return self._action_spaces[agent]
+
+    def _configure(self, config: EnvConfig) -> None:
+        """Adopt an env configuration: its scenario, RL settings and batch of one."""
+        self.env_config = config
+        self.scenario = config.scenario
+        self.reward_kind = config.reward
+        self.action_mode = config.action_mode
+        self.max_cycles = config.max_cycles
+        self.info_accuracy = config.info_accuracy
+        self.dtype = config.dtype
+        self.latents = config.scenario.latents
+        self.batch = config.batch()
+        self._np_random = None
 
     def _channel_seed(self, seed: int | None) -> int:
         """Seed the env's RNG and return the episode's channel seed: ``seed`` itself, or a

@@ -16,6 +16,7 @@ channels for the same seeds) and copies them over, once per episode.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -39,27 +40,50 @@ from semgym.scenarios.interference import (
 
 #: Action modes of the interference env and of the broadcast env.
 INTERFERENCE_ACTION_MODES = ("power", "normalized", "precoder")
-BROADCAST_ACTION_MODES = ("precoder", "power")
+BROADCAST_ACTION_MODES = ("precoder", "power")  # the first is the default
 #: Per-step reward kinds the batches compute (``"accuracy"`` is simulated by the single envs).
 BATCH_REWARDS = ("nmse", "mse")
 
 
 class _Batch:
-    """What both batches share: sizes, dtypes, episode counters and the action check."""
+    """What both batches share: sizes, dtypes, episode counters, the action check and rewards.
+
+    Subclasses name their ``ACTION_MODES``, ``SCENARIO`` class and ``INFOS`` and implement
+    :meth:`_action_size` and :meth:`_scores`.
+    """
+
+    ACTION_MODES: tuple[str, ...]
+    SCENARIO: type
+    INFOS: dict[str, str]
 
     def __init__(
-        self, batch_size: int, action_size: int, device: torch.device | str, dtype: torch.dtype
+        self,
+        scenario: Any,
+        *,
+        action_mode: str,
+        batch_size: int = 1,
+        device: torch.device | str = "cpu",
+        dtype: torch.dtype = torch.complex128,
     ) -> None:
         if dtype not in (torch.complex64, torch.complex128):
             raise ValueError(f"dtype must be torch.complex64 or torch.complex128, got {dtype!r}")
+        if action_mode not in self.ACTION_MODES:
+            raise ValueError(
+                f"unknown action_mode {action_mode!r}; choose one of {self.ACTION_MODES}"
+            )
+        self.scenario = scenario
+        self.action_mode = action_mode
         self.batch_size = int(batch_size)
-        self.action_size = int(action_size)
         self.device = torch.device(device)
         self.dtype = dtype
         self.real_dtype = torch.float32 if dtype == torch.complex64 else torch.float64
+        self.action_size = self._action_size()
         self.channel_seeds: list[int] = [0] * self.batch_size
         self.cycles = torch.zeros(self.batch_size, dtype=torch.int64, device=self.device)
         self._started = False
+
+    def _action_size(self) -> int:
+        raise NotImplementedError
 
     def _reset_index(
         self, seeds: Sequence[int], mask: Tensor | None
@@ -84,6 +108,25 @@ class _Batch:
         if len(index) == self.batch_size:
             return None
         return torch.tensor(index, device=self.device)
+
+    def _scores(self) -> tuple[Tensor, Tensor]:
+        raise NotImplementedError
+
+    def infos(self) -> dict[str, Tensor]:
+        """The env's infos as device tensors (``INFOS`` of the evaluation, and ``projected``)."""
+        infos = {key: getattr(self.evaluation, name) for key, name in self.INFOS.items()}
+        infos["projected"] = self.projected
+        return infos
+
+    def rewards(self, kind: str) -> Tensor:
+        """Rewards: ``"nmse"`` → −NMSE, ``"mse"`` → −MSE (per link (B, L) in the interference
+        batch, the network's (B,) in the broadcast batch)."""
+        mse, nmse = self._scores()
+        if kind == "mse":
+            return -mse
+        if kind == "nmse":
+            return -nmse
+        raise ValueError(f"reward {kind!r} is not computed by the batch; use 'nmse' or 'mse'")
 
     def check_actions(self, actions: Tensor, shape: tuple[int, ...]) -> Tensor:
         """``actions`` as a ``shape`` tensor of the real dtype on the device.
@@ -128,31 +171,29 @@ class InterferenceBatch(_Batch):
     (B, L) bool; ``cycles`` (B,) int64.
     """
 
+    ACTION_MODES = INTERFERENCE_ACTION_MODES
+    SCENARIO = InterferenceScenario
+    #: Infos (B, L) per link, and ``network_nmse`` (B,): info key → evaluation attribute.
+    INFOS = {
+        "mse": "mse",
+        "nmse": "nmse",
+        "mui_power": "mui_power",
+        "exploitability": "link_exploitability",
+        "network_nmse": "network_nmse",
+    }
+
     def __init__(
-        self,
-        scenario: InterferenceScenario,
-        *,
-        action_mode: str = "power",
-        batch_size: int = 1,
-        device: torch.device | str = "cpu",
-        dtype: torch.dtype = torch.complex128,
-        structure: str | None = None,
+        self, scenario: InterferenceScenario, *, structure: str | None = None, **kwargs: Any
     ) -> None:
-        if action_mode not in INTERFERENCE_ACTION_MODES:
-            raise ValueError(
-                f"unknown action_mode {action_mode!r}; choose one of {INTERFERENCE_ACTION_MODES}"
-            )
-        m = scenario.n_modes
-        super().__init__(batch_size, 2 * m * m if action_mode == "precoder" else m, device, dtype)
-        self.scenario = scenario
-        self.action_mode = action_mode
+        kwargs.setdefault("action_mode", "power")
+        super().__init__(scenario, **kwargs)
         self.n_links = scenario.n_links
-        self.n_modes = m
+        self.n_modes = m = scenario.n_modes
         self.budget = scenario.budget
         if structure is None:
-            structure = "dense" if action_mode == "precoder" else "block"
+            structure = "dense" if self.action_mode == "precoder" else "block"
         if structure not in ("block", "dense") or (
-            action_mode == "precoder" and structure != "dense"
+            self.action_mode == "precoder" and structure != "dense"
         ):
             raise ValueError(
                 f"structure must be 'block' or 'dense' ('dense' for precoders), got {structure!r}"
@@ -166,6 +207,10 @@ class InterferenceBatch(_Batch):
         ).expand(self.batch_size, -1, -1)
         self._inr_scale = 1.0 / (scenario.channel_uses * scenario.channel.n_rx_antennas)
         self.game: InterferenceGame | None = None
+
+    def _action_size(self) -> int:
+        m = self.scenario.n_modes
+        return 2 * m * m if self.action_mode == "precoder" else m
 
     # --- episodes ------------------------------------------------------------------------------
     def reset(self, seeds: Sequence[int], mask: Tensor | None = None) -> None:
@@ -247,13 +292,9 @@ class InterferenceBatch(_Batch):
             parts.append(log_gain(response.costs * budget))
         return clamp_observation(parts)
 
-    def rewards(self, kind: str) -> Tensor:
-        """Per-link rewards (B, L): ``"nmse"`` → −NMSE, ``"mse"`` → −MSE."""
-        if kind == "mse":
-            return -self.evaluation.mse
-        if kind == "nmse":
-            return -self.evaluation.nmse
-        raise ValueError(f"reward {kind!r} is not computed by the batch; use 'nmse' or 'mse'")
+    def _scores(self) -> tuple[Tensor, Tensor]:
+        """The per-link (MSE, NMSE), (B, L) each."""
+        return self.evaluation.mse, self.evaluation.nmse
 
 
 class BroadcastBatch(_Batch):
@@ -271,32 +312,31 @@ class BroadcastBatch(_Batch):
     ``projected`` (B,) bool, ``cycles`` (B,).
     """
 
-    def __init__(
-        self,
-        scenario: DownlinkScenario,
-        *,
-        action_mode: str = "precoder",
-        batch_size: int = 1,
-        device: torch.device | str = "cpu",
-        dtype: torch.dtype = torch.complex128,
-    ) -> None:
-        if action_mode not in BROADCAST_ACTION_MODES:
-            raise ValueError(
-                f"unknown action_mode {action_mode!r}; choose one of {BROADCAST_ACTION_MODES}"
-            )
+    ACTION_MODES = BROADCAST_ACTION_MODES
+    SCENARIO = DownlinkScenario
+    #: Network infos (B,) and per-user ones (B, L): info key → evaluation attribute.
+    INFOS = {
+        "nmse": "network_nmse",
+        "mse": "network_mse",
+        "user_nmse": "nmse",
+        "user_mse": "mse",
+        "power": "power",
+    }
+
+    def __init__(self, scenario: DownlinkScenario, **kwargs: Any) -> None:
+        kwargs.setdefault("action_mode", "precoder")
+        super().__init__(scenario, **kwargs)
         config = scenario.config
-        m = config.n_modes
-        self.d_x = scenario.users[0].pair.stats.tx_dim
-        super().__init__(
-            batch_size, 2 * m * self.d_x if action_mode == "precoder" else m, device, dtype
-        )
-        self.scenario = scenario
-        self.action_mode = action_mode
         self.n_users = config.n_users
-        self.n_modes = m
+        self.n_modes = config.n_modes
         self.budget = config.power
-        self.observation_size = (self.n_users + 3) * m + self.n_users + 2
+        self.observation_size = (self.n_users + 3) * self.n_modes + self.n_users + 2
         self.downlink: Downlink | None = None
+
+    def _action_size(self) -> int:
+        self.d_x = self.scenario.users[0].pair.stats.tx_dim
+        m = self.scenario.config.n_modes
+        return 2 * m * self.d_x if self.action_mode == "precoder" else m
 
     def reset(self, seeds: Sequence[int], mask: Tensor | None = None) -> None:
         """Start new episodes: env b draws channel seed ``seeds[b]`` where ``mask[b]`` (all when
@@ -362,10 +402,6 @@ class BroadcastBatch(_Batch):
         ]
         return clamp_observation(parts)
 
-    def rewards(self, kind: str) -> Tensor:
-        """Rewards (B,): ``"nmse"`` → −network NMSE, ``"mse"`` → −network MSE."""
-        if kind == "mse":
-            return -self.evaluation.network_mse
-        if kind == "nmse":
-            return -self.evaluation.network_nmse
-        raise ValueError(f"reward {kind!r} is not computed by the batch; use 'nmse' or 'mse'")
+    def _scores(self) -> tuple[Tensor, Tensor]:
+        """The network (MSE, NMSE), (B,) each."""
+        return self.evaluation.network_mse, self.evaluation.network_nmse

@@ -14,80 +14,25 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from semgym._validation import check_choice, check_positive_int
 from semgym.envs._base import (
-    DTYPES,
-    LOG_CEIL,
-    LOG_FLOOR,
+    EnvConfig,
+    ParallelStep,
     SemgymParallelEnv,
     encode_precoder,
     env_factories,
     episode_seed,
 )
-from semgym.envs.batch import BROADCAST_ACTION_MODES, BroadcastBatch
-from semgym.scenarios import Downlink, DownlinkConfig, DownlinkScenario, downlink_accuracy
+from semgym.envs.batch import BroadcastBatch
+from semgym.scenarios import Downlink, DownlinkConfig, downlink_accuracy
 
 #: The single agent: the access point, which chooses the shared pre-equalizer F.
 AGENT = "access_point"
-REWARDS = ("nmse", "mse", "accuracy")
 
 
 @dataclass(frozen=True)
-class BroadcastEnvConfig:
-    """Everything a broadcast env is made of, validated: the scenario and the RL settings.
-
-    Built from the env's keyword arguments by :meth:`from_kwargs` (the PettingZoo env, the
-    Gymnasium view and the vector env share it), it also builds the spaces.
-    """
-
-    scenario: DownlinkScenario
-    reward: str = "nmse"
-    max_cycles: int = 30
-    action_mode: str = "precoder"
-    info_accuracy: bool = False
-    dtype: str = "float64"
-
-    def __post_init__(self) -> None:
-        check_choice("reward", self.reward, REWARDS)
-        check_choice("action_mode", self.action_mode, BROADCAST_ACTION_MODES)
-        check_choice("dtype", self.dtype, DTYPES)
-        object.__setattr__(self, "max_cycles", check_positive_int("max_cycles", self.max_cycles))
-        object.__setattr__(
-            self, "info_accuracy", bool(self.info_accuracy) or self.reward == "accuracy"
-        )
-
-    @classmethod
-    def from_kwargs(
-        cls,
-        *,
-        reward: str = "nmse",
-        max_cycles: int = 30,
-        action_mode: str = "precoder",
-        info_accuracy: bool = False,
-        dtype: str = "float64",
-        **scenario: Any,
-    ) -> BroadcastEnvConfig:
-        """The configuration of ``BroadcastEnv(**kwargs)`` (without ``render_mode``)."""
-        check_choice("reward", reward, REWARDS)
-        check_choice("action_mode", action_mode, BROADCAST_ACTION_MODES)
-        return cls(
-            DownlinkScenario.create(**scenario),
-            reward,
-            max_cycles,
-            action_mode,
-            info_accuracy,
-            dtype,
-        )
-
-    @property
-    def n_modes(self) -> int:
-        """M = K·N_T."""
-        return self.scenario.config.n_modes
-
-    @property
-    def budget(self) -> float:
-        """P_T, W."""
-        return self.scenario.config.power
+class BroadcastEnvConfig(EnvConfig, batch=BroadcastBatch, max_cycles=30):
+    """The broadcast env's :class:`~semgym.envs._base.EnvConfig`: a
+    :class:`~semgym.scenarios.DownlinkScenario` and the RL settings; builds the spaces."""
 
     @property
     def tx_dim(self) -> int:
@@ -98,28 +43,18 @@ class BroadcastEnvConfig:
     def observation_size(self) -> int:
         """(L + 3)·M + L + 2."""
         users = self.scenario.config.n_users
-        return (users + 3) * self.n_modes + users + 2
+        return (users + 3) * self.scenario.config.n_modes + users + 2
 
     def action_space(self) -> gymnasium.spaces.Box:
         """The access point's action space in this action mode."""
-        m = self.n_modes
+        m = self.scenario.config.n_modes
         if self.action_mode == "precoder":
             return gymnasium.spaces.Box(-1.0, 1.0, (2 * m * self.tx_dim,), np.float32)
-        return gymnasium.spaces.Box(0.0, self.budget, (m,), np.float32)
+        return gymnasium.spaces.Box(0.0, self.scenario.config.power, (m,), np.float32)
 
     def observation_space(self) -> gymnasium.spaces.Box:
         """The access point's observation space."""
-        return gymnasium.spaces.Box(LOG_FLOOR, LOG_CEIL, (self.observation_size,), np.float32)
-
-    def batch(self, batch_size: int = 1, device: torch.device | str = "cpu") -> BroadcastBatch:
-        """A :class:`~semgym.envs.batch.BroadcastBatch` of this configuration."""
-        return BroadcastBatch(
-            self.scenario,
-            action_mode=self.action_mode,
-            batch_size=batch_size,
-            device=device,
-            dtype=DTYPES[self.dtype],
-        )
+        return self.observation_box(self.observation_size)
 
 
 class BroadcastEnv(SemgymParallelEnv):
@@ -252,24 +187,17 @@ class BroadcastEnv(SemgymParallelEnv):
         if render_mode is not None:
             raise ValueError(f"render_mode must be None (no rendering), got {render_mode!r}")
         self.render_mode = render_mode
-        self.env_config = env_config = BroadcastEnvConfig.from_kwargs(**kwargs)
-        self.scenario = env_config.scenario
+        self._configure(env_config := BroadcastEnvConfig.from_kwargs(**kwargs))
         self.config: DownlinkConfig = self.scenario.config
-        self.reward_kind = env_config.reward
-        self.action_mode = env_config.action_mode
         self.user_group = self.scenario.user_group
-        self.max_cycles = env_config.max_cycles
-        self.info_accuracy = env_config.info_accuracy
-        self.latents = self.scenario.latents
         self.ap_encoder = self.scenario.ap_encoder
         self.user_encoders = list(self.scenario.user_encoders)
         self.users = self.scenario.users
         self.pairs = [user.pair for user in self.users]
         self.n_pilots = self.scenario.n_pilots
         self.d_x = env_config.tx_dim
-        self.n_modes = env_config.n_modes
-        self.budget = env_config.budget
-        self.batch = env_config.batch()
+        self.n_modes = self.config.n_modes
+        self.budget = self.config.power
 
         self.possible_agents = [AGENT]
         self.agents: list[str] = []
@@ -279,7 +207,6 @@ class BroadcastEnv(SemgymParallelEnv):
         self._action_spaces = {AGENT: act}
         self._observation_spaces = {AGENT: obs}
         self.state_space = obs
-        self._np_random: np.random.Generator | None = None
 
     # --- API -----------------------------------------------------------------------------------
     def reset(
@@ -292,15 +219,7 @@ class BroadcastEnv(SemgymParallelEnv):
         self._refresh()
         return {AGENT: self._obs.copy()}, {AGENT: self._info()}
 
-    def step(
-        self, actions: dict[str, np.ndarray]
-    ) -> tuple[
-        dict[str, np.ndarray],
-        dict[str, float],
-        dict[str, bool],
-        dict[str, bool],
-        dict[str, dict[str, Any]],
-    ]:
+    def step(self, actions: dict[str, np.ndarray]) -> ParallelStep:
         if not self.agents:
             raise RuntimeError("step() called on a finished episode; call reset()")
         if not isinstance(actions, dict) or AGENT not in actions:
@@ -344,39 +263,9 @@ class BroadcastEnv(SemgymParallelEnv):
         return self.batch.downlink
 
     @property
-    def channels(self) -> Tensor:
-        """H̄_l, (L, N_R, N_T)."""
-        return self.downlink.channels[0]
-
-    @property
-    def dense(self) -> Tensor:
-        """H_l = I_K ⊗ H̄_l, (L, K·N_R, M)."""
-        return self.downlink.dense[0]
-
-    @property
-    def noise_power(self) -> Tensor:
-        """σ_l², (L,) W."""
-        return self.downlink.noise_power[0]
-
-    @property
-    def noise_covariance(self) -> Tensor:
-        """σ_l² I, (L, K·N_R, K·N_R)."""
-        return self.downlink.noise_covariance[0]
-
-    @property
     def precoder(self) -> Tensor:
         """The current F, (M, d_x)."""
         return self.batch.precoder[0]
-
-    @property
-    def modes(self) -> Tensor:
-        """V of the ``power`` modes, (M, M)."""
-        return self.batch.pooled.modes[0]
-
-    @property
-    def directions(self) -> Tensor:
-        """Q̃ of the ``power`` modes, (d_x, M)."""
-        return self.batch.pooled.directions
 
     # --- internals -----------------------------------------------------------------------------
     def _refresh(self) -> None:
@@ -391,14 +280,9 @@ class BroadcastEnv(SemgymParallelEnv):
             )
 
     def _info(self) -> dict[str, Any]:
-        ev = self.batch.evaluation
         info: dict[str, Any] = {
-            "nmse": float(ev.network_nmse[0]),
-            "mse": float(ev.network_mse[0]),
-            "user_nmse": ev.nmse[0].numpy().copy(),
-            "user_mse": ev.mse[0].numpy().copy(),
-            "power": float(ev.power[0]),
-            "projected": bool(self.batch.projected[0]),
+            k: v[0].item() if v.dim() == 1 else v[0].numpy().copy()
+            for k, v in self.batch.infos().items()
         }
         if self._accuracy is not None:
             info["accuracy"] = float(self._accuracy.mean())

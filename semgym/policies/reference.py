@@ -21,6 +21,10 @@ class _PowerPolicy:
     ``observation_size`` attribute, which :meth:`for_env` reads.
     """
 
+    #: Whether the policy reads an interference link's observation layout (it then rejects an
+    #: ``observation_size``).
+    reads_link_observation = False
+
     def __init__(
         self,
         n_modes: int,
@@ -37,6 +41,12 @@ class _PowerPolicy:
                 "not carry; power-allocation policies support 'power' and 'normalized'"
             )
         self.action_mode = check_choice("action_mode", action_mode, POWER_MODES)
+        if observation_size is not None and self.reads_link_observation:
+            raise ValueError(
+                f"{type(self).__name__} reads an interference link's observation (gains, "
+                f"weights, prices); an env with observation_size = {observation_size} has "
+                "another layout"
+            )
         self.observation_size = (
             None
             if observation_size is None
@@ -85,20 +95,7 @@ class BestResponse(_PowerPolicy):
     Needs an interference link's observation layout (no ``observation_size``).
     """
 
-    def __init__(
-        self,
-        n_modes: int,
-        budget: float,
-        action_mode: str = "power",
-        *,
-        observation_size: int | None = None,
-    ) -> None:
-        if observation_size is not None:
-            raise ValueError(
-                "BestResponse reads an interference link's observation (gains, weights, prices);"
-                f" an env with observation_size = {observation_size} has another layout"
-            )
-        super().__init__(n_modes, budget, action_mode)
+    reads_link_observation = True
 
     def act(self, observation: np.ndarray) -> np.ndarray:
         obs = self._check(observation)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -32,6 +33,7 @@ from semgym._validation import check_choice, check_finite, check_positive, check
 from semgym.channels import sample_rayleigh_downlink
 from semgym.core.linalg import hermitian_part
 from semgym.core.statistics import check_mode_count
+from semgym.scenarios._scores import NetworkScores
 from semgym.scenarios.latents import (
     USER_GROUPS,
     LatentLink,
@@ -121,7 +123,7 @@ def downlink_noise_power(channels: Tensor, config: DownlinkConfig) -> Tensor:
 
 
 @dataclass(frozen=True)
-class DownlinkEvaluation:
+class DownlinkEvaluation(NetworkScores):
     """Scores of a precoder on a :class:`Downlink` (leading (...) the channel batch).
 
     Attributes:
@@ -132,16 +134,6 @@ class DownlinkEvaluation:
     mse: Tensor
     nmse: Tensor
     power: Tensor
-
-    @property
-    def network_mse(self) -> Tensor:
-        """Mean MSE over users, (...)."""
-        return self.mse.mean(-1)
-
-    @property
-    def network_nmse(self) -> Tensor:
-        """Mean NMSE over users, (...)."""
-        return self.nmse.mean(-1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -240,11 +232,6 @@ class Downlink:
 
     # --- sizes --------------------------------------------------------------------------------
     @property
-    def n_modes(self) -> int:
-        """M = K·N_T."""
-        return self.config.n_modes
-
-    @property
     def tx_dim(self) -> int:
         """d_x, the AP's complex latent width."""
         return int(self.cross_covariance.shape[-1])
@@ -312,7 +299,7 @@ class PooledModes:
         gains, modes = core.effective_channel_modes(downlink.effective.mean(-3))
         gram = (downlink.cross_gram / downlink.target_energy[:, None, None]).mean(0)
         values, vectors = torch.linalg.eigh(hermitian_part(gram))
-        m = downlink.n_modes
+        m = downlink.config.n_modes
         weights = values.flip(-1)[:m].clamp_min(0.0)
         return cls(gains, modes, user_gains, weights, vectors.flip(-1)[:, :m])
 
@@ -352,31 +339,19 @@ class DownlinkScenario:
     def create(
         cls,
         *,
-        n_users: int = 10,
-        n_tx: int = 4,
-        n_rx: int = 4,
-        channel_uses: int = 1,
-        snr_db: float = 20.0,
-        power: float = 1.0,
         latents: str = "mnist5k",
         user_group: str = "heterogeneous",
         ap_encoder: str | None = None,
         user_encoders: Sequence[str] | None = None,
-        pilot_fraction: float = 1.0,
+        **config: Any,
     ) -> DownlinkScenario:
-        """The scenario from the broadcast env's keyword arguments (documented there)."""
-        config = DownlinkConfig(
-            n_users=n_users,
-            n_tx=n_tx,
-            n_rx=n_rx,
-            channel_uses=channel_uses,
-            power=power,
-            snr_db=snr_db,
-            pilot_fraction=pilot_fraction,
-        )
+        """The scenario from the broadcast env's keyword arguments (documented there): the
+        bank and encoders here, the rest for :class:`DownlinkConfig` (``n_users``, ``n_tx``,
+        ``n_rx``, ``channel_uses``, ``snr_db``, ``power``, ``pilot_fraction``)."""
+        downlink = DownlinkConfig(**config)
         group = check_choice("user_group", user_group, USER_GROUPS)
-        ap, users = downlink_encoders(latents, config.n_users, group, ap_encoder, user_encoders)
-        return cls(config, latents, group, ap, users)
+        ap, users = downlink_encoders(latents, downlink.n_users, group, ap_encoder, user_encoders)
+        return cls(downlink, latents, group, ap, users)
 
     @property
     def n_pilots(self) -> int:

@@ -37,6 +37,7 @@ from semgym.channels.interference import (
     InterferenceChannels,
     sample_interference_channels,
 )
+from semgym.scenarios._scores import NetworkScores
 from semgym.scenarios.latents import LatentLink, interference_links, latent_link
 from semgym.scenarios.primary import PrimaryUsers
 
@@ -369,28 +370,17 @@ class GameState:
 
 
 @dataclass(frozen=True)
-class Response:
-    """Best responses (15) of every link: as a state, and core's
-    :class:`~semgym.core.BestResponse` (gains λ, powers and, with primary users, interference
-    prices c_m by semantic index, (B, L, M); the priced water-filling keeps Σ_m c_m p_m ≤ 1)."""
+class Response(core.BestResponse):
+    """Best responses (15) of every link: core's :class:`~semgym.core.BestResponse` (gains λ,
+    powers and, with primary users, interference prices c_m by semantic index, (B, L, M); the
+    priced water-filling keeps Σ_m c_m p_m ≤ 1), in a game ``structure``."""
 
-    state: GameState
-    best: core.BestResponse
-
-    @property
-    def gains(self) -> Tensor:
-        """λ of the mode carrying semantic direction m, (B, L, M) descending."""
-        return self.best.gains
+    structure: str = "block"
 
     @property
-    def powers(self) -> Tensor:
-        """Water-filling powers by semantic direction, (B, L, M), W."""
-        return self.best.powers
-
-    @property
-    def costs(self) -> Tensor | None:
-        """Interference prices c_m per watt by semantic direction (B, L, M), or None."""
-        return self.best.costs
+    def state(self) -> GameState:
+        """The best responses as a :class:`GameState`."""
+        return GameState(self.structure, self.block_modes, self.power_blocks, self.rank)
 
 
 @dataclass(frozen=True)
@@ -411,7 +401,7 @@ class Received:
 
 
 @dataclass(frozen=True)
-class Evaluation:
+class Evaluation(NetworkScores):
     """The one evaluation of a state: everything the envs, solvers, rendering and policies read.
 
     Attributes:
@@ -433,16 +423,6 @@ class Evaluation:
     def mui_power(self) -> Tensor:
         """MUI power at every receiver summed over channel uses, (B, L), W."""
         return self.received.mui_power
-
-    @property
-    def network_mse(self) -> Tensor:
-        """Mean MSE over links, (B,)."""
-        return self.mse.mean(-1)
-
-    @property
-    def network_nmse(self) -> Tensor:
-        """Mean NMSE over links, (B,)."""
-        return self.nmse.mean(-1)
 
     @property
     def exploitability(self) -> Tensor:
@@ -517,8 +497,7 @@ class GameOperator:
             primary_channels=self.primary_channels,
             primary_caps=self.primary_caps,
         )
-        state = GameState(self.structure, best.block_modes, best.power_blocks, best.rank)
-        return Response(state, best)
+        return Response(**vars(best), structure=self.structure)
 
     def best_responses(self, state: GameState) -> Response:
         """:meth:`respond` to the effective channels ``state`` leaves every link."""

@@ -18,6 +18,7 @@ Protocol accounting (§III-B), in messages and complex numbers, per user:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import torch
@@ -25,8 +26,9 @@ from torch import Tensor
 
 from semgym._validation import check_positive, check_positive_int
 from semgym.core import normalized_mse
+from semgym.scenarios._scores import NetworkScores
 from semgym.scenarios.downlink import Downlink, DownlinkConfig
-from semgym.solvers.admm import admm_alignment
+from semgym.solvers.admm import AdmmRun, admm_alignment
 
 
 @dataclass(frozen=True)
@@ -98,32 +100,20 @@ def protocol_cost(config: DownlinkConfig, iterations: int, n_pilots: int) -> Pro
 
 
 @dataclass(frozen=True)
-class FederatedTrace:
-    """Result of :func:`federated_admm`; leading (...) are the channel batch dimensions.
+class FederatedTrace(AdmmRun, NetworkScores):
+    """Result of :func:`federated_admm`: the :class:`~semgym.solvers.AdmmRun` fields
+    (``consensus`` Z, the feasible precoder to transmit, (..., K·N_T, d_x) with
+    tr(Z Zᴴ) ≤ P_T; ``precoder`` F; ``dual`` U; ``equalizers`` G_l of the last G step,
+    (..., L, d_y,max, K·N_R); ``objective``, ``lagrangian``, ``residual`` per iteration,
+    (T, ...); ``mse`` per user of Z with its Wiener receiver, (T, ..., L)), plus:
 
     Attributes:
-        consensus: the final feasible Z (transmit this), (..., K·N_T, d_x); tr(Z Zᴴ) ≤ P_T.
-        precoder: the final F, (..., K·N_T, d_x). dual: U.
-        equalizers: G_l of the last G step, (..., L, d_y,max, K·N_R) (rows beyond a user's
-            d_y are zero).
-        objective, lagrangian, residual: mean_l J_l, L_ρ (6), ‖F − Z‖_F per iteration, (T, ...).
-        mse, nmse: per user, of Z with its Wiener receiver, per iteration, (T, ..., L).
-        network_mse, network_nmse: their means over users, (T, ...).
+        nmse: per user, per iteration, (T, ..., L).
         noise_power: σ_l², (..., L), W.
         protocol: :class:`ProtocolCost`.
     """
 
-    consensus: Tensor
-    precoder: Tensor
-    dual: Tensor
-    equalizers: Tensor
-    objective: Tensor
-    lagrangian: Tensor
-    residual: Tensor
-    mse: Tensor
     nmse: Tensor
-    network_mse: Tensor
-    network_nmse: Tensor
     noise_power: Tensor
     protocol: ProtocolCost
 
@@ -155,19 +145,9 @@ def federated_admm(downlink: Downlink, settings: FederatedSettings | None = None
         iterations=settings.iterations,
         effective=downlink.effective,
     )
-    nmse = normalized_mse(run.mse, downlink.target_energy)
     return FederatedTrace(
-        run.consensus,
-        run.precoder,
-        run.dual,
-        run.equalizers,
-        run.objective,
-        run.lagrangian,
-        run.residual,
-        run.mse,
-        nmse,
-        run.mse.mean(-1),
-        nmse.mean(-1),
-        downlink.noise_power,
-        protocol_cost(config, settings.iterations, downlink.n_pilots),
+        **{f.name: getattr(run, f.name) for f in dataclasses.fields(run)},
+        nmse=normalized_mse(run.mse, downlink.target_energy),
+        noise_power=downlink.noise_power,
+        protocol=protocol_cost(config, settings.iterations, downlink.n_pilots),
     )

@@ -6,21 +6,22 @@ from typing import Any
 
 import numpy as np
 import torch
+from gymnasium.spaces import Box
 from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
 from torch import Tensor
 
 from semgym._validation import check_choice, check_positive_int
-from semgym.envs._base import DTYPES, draw_seed
+from semgym.envs._base import DTYPES, EnvConfig, draw_seed
 from semgym.envs.batch import BATCH_REWARDS
 
 
 class BatchedVectorEnv(VectorEnv):
     """A gymnasium ``VectorEnv`` over a batch of :mod:`semgym.envs.batch` (``self.batch``).
 
-    Subclasses set ``self.batch``, ``self.max_cycles`` and ``self.reward_kind`` and the spaces,
-    then call :meth:`_start`; they implement :meth:`_observations`, :meth:`_rewards` and
-    :meth:`_infos` (what one step returns, as device tensors).
+    Subclasses name their configuration class (``CONFIG``) and implement :meth:`_spaces`;
+    infos are the batch's (device tensors).
 
     Seeding: ``reset(seed=s)`` gives env i the channel seed s + i (a list gives each env its
     own), and seeds env i's RNG, which draws the channel seeds of its later (unseeded)
@@ -29,6 +30,34 @@ class BatchedVectorEnv(VectorEnv):
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+    #: The env's configuration class (:class:`~semgym.envs._base.EnvConfig`).
+    CONFIG: type[EnvConfig]
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        *,
+        device: torch.device | str = "cpu",
+        dtype: str = "float32",
+        **kwargs: Any,
+    ) -> None:
+        self.num_envs = self._check_kwargs(num_envs, dtype, kwargs)
+        self.dtype = dtype
+        self.config = self.CONFIG.from_kwargs(dtype=dtype, **kwargs)
+        self.device = torch.device(device)
+        self.max_cycles = self.config.max_cycles
+        self.reward_kind = self.config.reward
+        self.batch = self.config.batch(self.num_envs, self.device)
+        self._rngs: list[np.random.Generator] = []
+        self._cycles = np.zeros(self.num_envs, dtype=np.int64)  # host copy: no device sync
+        self._started = False
+        self.single_action_space, self.single_observation_space = self._spaces()
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+
+    def _spaces(self) -> tuple[Box, Box]:
+        """(single action space, single observation space)."""
+        raise NotImplementedError
 
     @staticmethod
     def _check_kwargs(num_envs: int, dtype: str, kwargs: dict[str, Any]) -> int:
@@ -49,11 +78,6 @@ class BatchedVectorEnv(VectorEnv):
         kwargs.pop("max_episode_steps", None)  # gymnasium passes the spec's; max_cycles rules
         check_choice("reward", reward, BATCH_REWARDS)
         return num_envs
-
-    def _start(self) -> None:
-        self._rngs: list[np.random.Generator] = []
-        self._cycles = np.zeros(self.num_envs, dtype=np.int64)  # host copy: no device sync
-        self._started = False
 
     # --- gymnasium API ---------------------------------------------------------------------
     def reset(
@@ -134,10 +158,10 @@ class BatchedVectorEnv(VectorEnv):
         return observations
 
     def _observations(self) -> Tensor:
-        raise NotImplementedError
+        return self.batch.observations()
 
     def _rewards(self) -> Tensor:
-        raise NotImplementedError
+        return self.batch.rewards(self.reward_kind)
 
     def _infos(self) -> dict[str, Any]:
-        raise NotImplementedError
+        return self.batch.infos()

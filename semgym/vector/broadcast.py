@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
-from gymnasium.vector.utils import batch_space
+from gymnasium.spaces import Box
 from torch import Tensor
 
 from semgym.envs._base import encode_precoder
@@ -45,26 +44,10 @@ class BroadcastVecEnv(BatchedVectorEnv):
     mode with :meth:`encode_precoders`.
     """
 
-    def __init__(
-        self,
-        num_envs: int = 1,
-        *,
-        device: torch.device | str = "cpu",
-        dtype: str = "float32",
-        **kwargs: Any,
-    ) -> None:
-        self.num_envs = self._check_kwargs(num_envs, dtype, kwargs)
-        self.dtype = dtype
-        self.config = BroadcastEnvConfig.from_kwargs(dtype=dtype, **kwargs)
-        self.device = torch.device(device)
-        self.max_cycles = self.config.max_cycles
-        self.reward_kind = self.config.reward
-        self.batch = self.config.batch(self.num_envs, self.device)
-        self.single_action_space = self.config.action_space()
-        self.single_observation_space = self.config.observation_space()
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
-        self._start()
+    CONFIG = BroadcastEnvConfig
+
+    def _spaces(self) -> tuple[Box, Box]:
+        return self.config.action_space(), self.config.observation_space()
 
     def step(
         self, actions: Tensor | np.ndarray
@@ -85,19 +68,3 @@ class BroadcastVecEnv(BatchedVectorEnv):
         return self.batch.downlink
 
     # --- internals ---------------------------------------------------------------------------
-    def _observations(self) -> Tensor:
-        return self.batch.observations()
-
-    def _rewards(self) -> Tensor:
-        return self.batch.rewards(self.reward_kind)
-
-    def _infos(self) -> dict[str, Any]:
-        ev = self.batch.evaluation
-        return {
-            "nmse": ev.network_nmse,
-            "mse": ev.network_mse,
-            "user_nmse": ev.nmse,
-            "user_mse": ev.mse,
-            "power": ev.power,
-            "projected": self.batch.projected,
-        }

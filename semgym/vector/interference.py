@@ -17,9 +17,9 @@ from typing import Any
 import gymnasium
 import numpy as np
 import torch
-from gymnasium.vector.utils import batch_space
 from torch import Tensor
 
+from semgym._validation import check_positive_int
 from semgym.envs.interference import InterferenceEnvConfig
 from semgym.vector._base import BatchedVectorEnv
 
@@ -66,44 +66,24 @@ class InterferenceVecEnv(BatchedVectorEnv):
     over, once per episode.
     """
 
-    def __init__(
-        self,
-        num_envs: int = 1,
-        *,
-        device: torch.device | str = "cpu",
-        dtype: str = "float32",
-        **kwargs: Any,
-    ) -> None:
-        self.num_envs = self._check_kwargs(num_envs, dtype, kwargs)
-        self.dtype = dtype
-        self.config = InterferenceEnvConfig.from_kwargs(dtype=dtype, **kwargs)
-        self.device = torch.device(device)
-        self.max_cycles = self.config.max_cycles
-        self.reward_kind = self.config.reward
+    CONFIG = InterferenceEnvConfig
+
+    def _spaces(self) -> tuple[gymnasium.spaces.Box, gymnasium.spaces.Box]:
         self.n_links = self.config.scenario.n_links
-        self.batch = self.config.batch(self.num_envs, self.device)
         self.link_action_space = self.config.link_action_space()
         self.link_observation_space = self.config.link_observation_space()
-        self._set_spaces()
-        self._start()
-
-    def _set_spaces(self) -> None:
         link = self.link_action_space
-        self.single_action_space = gymnasium.spaces.Box(
+        joint = gymnasium.spaces.Box(
             np.tile(link.low, self.n_links), np.tile(link.high, self.n_links), dtype=np.float32
         )
-        self.single_observation_space = self.config.state_space()
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        return joint, self.config.state_space()
 
     # --- gymnasium API ---------------------------------------------------------------------
     def step(
         self, actions: Tensor | np.ndarray
     ) -> tuple[Tensor, Tensor, Tensor, Tensor, dict[str, Any]]:
         actions = self._checked_shape(actions)
-        obs, rewards, terminated, truncated, infos = self.step_links(
-            actions.reshape(self.num_envs, self.n_links, -1)
-        )
+        obs, rewards, terminated, truncated, infos = self.step_links(self._link_actions(actions))
         if "final_obs" in infos:
             infos["final_obs"] = self._present(infos["final_obs"])
         return self._present(obs), self._reward_of(rewards), terminated, truncated, infos
@@ -121,28 +101,15 @@ class InterferenceVecEnv(BatchedVectorEnv):
         return self.batch.best_response_actions().flatten(1).to(torch.float32)
 
     # --- internals ---------------------------------------------------------------------------
+    def _link_actions(self, actions: Tensor) -> Tensor:
+        """Every link's action (B, L, A) from this env's actions."""
+        return actions.reshape(self.num_envs, self.n_links, -1)
+
     def _present(self, per_link: Tensor) -> Tensor:
         return per_link.flatten(-2)
 
     def _reward_of(self, per_link: Tensor) -> Tensor:
         return per_link.mean(-1)
-
-    def _observations(self) -> Tensor:
-        return self.batch.observations()
-
-    def _rewards(self) -> Tensor:
-        return self.batch.rewards(self.reward_kind)
-
-    def _infos(self) -> dict[str, Any]:
-        b = self.batch
-        return {
-            "mse": b.mse,
-            "nmse": b.nmse,
-            "mui_power": b.mui,
-            "exploitability": b.exploitability,
-            "projected": b.projected,
-            "network_nmse": b.nmse.mean(-1),
-        }
 
 
 class InterferenceLinkVecEnv(InterferenceVecEnv):
@@ -164,27 +131,21 @@ class InterferenceLinkVecEnv(InterferenceVecEnv):
     ) -> None:
         if kwargs.pop("opponent", None) is not None:
             raise ValueError("the vector env's opponents always play their best response")
+        self.link_index = link_index
         super().__init__(num_envs, device=device, dtype=dtype, **kwargs)
-        if isinstance(link_index, bool) or not 0 <= int(link_index) < self.n_links:
-            raise ValueError(f"link_index must be in [0, {self.n_links - 1}], got {link_index!r}")
-        self.link_index = int(link_index)
 
-    def _set_spaces(self) -> None:
-        self.single_action_space = self.link_action_space
-        self.single_observation_space = self.link_observation_space
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+    def _spaces(self) -> tuple[gymnasium.spaces.Box, gymnasium.spaces.Box]:
+        super()._spaces()
+        index = check_positive_int("link_index", self.link_index, minimum=0)
+        if index >= self.n_links:
+            raise ValueError(f"link_index must be in [0, {self.n_links - 1}], got {index!r}")
+        self.link_index = index
+        return self.link_action_space, self.link_observation_space
 
-    def step(
-        self, actions: Tensor | np.ndarray
-    ) -> tuple[Tensor, Tensor, Tensor, Tensor, dict[str, Any]]:
-        actions = self._checked_shape(actions)
+    def _link_actions(self, actions: Tensor) -> Tensor:
         joint = self.batch.best_response_actions().clone()
         joint[:, self.link_index] = actions.to(device=joint.device, dtype=joint.dtype)
-        obs, rewards, terminated, truncated, infos = self.step_links(joint)
-        if "final_obs" in infos:
-            infos["final_obs"] = self._present(infos["final_obs"])
-        return self._present(obs), self._reward_of(rewards), terminated, truncated, infos
+        return joint
 
     def _present(self, per_link: Tensor) -> Tensor:
         return per_link[:, self.link_index]

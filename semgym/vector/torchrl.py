@@ -33,38 +33,31 @@ class TorchRLEnv(EnvBase):
         super().__init__(device=venv.device, batch_size=torch.Size([b]))
         self.venv = venv
         obs, act = venv.link_observation_space, venv.link_action_space
-        self.observation_spec = Composite(
-            agents=Composite(
-                observation=Bounded(
-                    float(obs.low.min()),
-                    float(obs.high.max()),
-                    shape=(b, n_links, *obs.shape),
-                    dtype=torch.float32,
-                    device=self.device,
-                ),
-                shape=(b, n_links),
-            ),
-            shape=(b,),
+
+        def agents(**spec: object) -> Composite:
+            """One spec per link of every env, under the group ``"agents"``."""
+            return Composite(agents=Composite(**spec, shape=(b, n_links)), shape=(b,))
+
+        self.observation_spec = agents(
+            observation=Bounded(
+                float(obs.low.min()),
+                float(obs.high.max()),
+                shape=(b, n_links, *obs.shape),
+                dtype=torch.float32,
+                device=self.device,
+            )
         )
-        self.action_spec = Composite(
-            agents=Composite(
-                action=Bounded(
-                    torch.as_tensor(act.low).expand(b, n_links, *act.shape),
-                    torch.as_tensor(act.high).expand(b, n_links, *act.shape),
-                    shape=(b, n_links, *act.shape),
-                    dtype=torch.float32,
-                    device=self.device,
-                ),
-                shape=(b, n_links),
-            ),
-            shape=(b,),
+        self.action_spec = agents(
+            action=Bounded(
+                torch.as_tensor(act.low).expand(b, n_links, *act.shape),
+                torch.as_tensor(act.high).expand(b, n_links, *act.shape),
+                shape=(b, n_links, *act.shape),
+                dtype=torch.float32,
+                device=self.device,
+            )
         )
-        self.reward_spec = Composite(
-            agents=Composite(
-                reward=Unbounded(shape=(b, n_links, 1), dtype=torch.float32, device=self.device),
-                shape=(b, n_links),
-            ),
-            shape=(b,),
+        self.reward_spec = agents(
+            reward=Unbounded(shape=(b, n_links, 1), dtype=torch.float32, device=self.device)
         )
         flag = Categorical(2, shape=(b, 1), dtype=torch.bool, device=self.device)
         self.done_spec = Composite(
