@@ -62,7 +62,7 @@ def _pretrained(index: int, image_size: int) -> EncoderSpec:
 _FROZEN_LINKS = (
     ("effnet_lite0", "effnet_lite1"),
     ("effnet_lite1", "effnet_lite2"),
-    ("effnet_lite2", "effnet_lite0"),
+    ("effnet_lite2", "effnet_lite1"),
 )
 
 
