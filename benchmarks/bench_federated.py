@@ -85,7 +85,7 @@ def main() -> None:
             per_use = sample_rayleigh_downlink(USERS, ANTENNAS, ANTENNAS, seed=k)[0]
             dense = core.kron_identity(per_use, k)
             noise = SIGMA2 * torch.eye(k * ANTENNAS, dtype=torch.complex64).expand(USERS, -1, -1)
-            f0 = core.complex_gaussian((k * ANTENNAS, TX_WIDTH), 1.0, dtype=torch.complex64)
+            f0 = core.gaussian((k * ANTENNAS, TX_WIDTH), 1.0, dtype=torch.complex64)
 
             def ours(cross=cross, energy=energy, dense=dense, noise=noise, f0=f0) -> None:
                 admm_alignment(

@@ -47,7 +47,7 @@ from semgym.core.mse import (
     structured_mse_whitened,
     wiener_equalizer,
 )
-from semgym.core.packing import complex_dim, complex_to_real, real_to_complex
+from semgym.core.packing import complex_dim, complex_to_real, real_composite, real_to_complex
 from semgym.core.precoder import (
     mode_factor,
     project_to_budget,
@@ -56,7 +56,7 @@ from semgym.core.precoder import (
     structured_covariance,
     structured_precoder,
 )
-from semgym.core.simulate import complex_gaussian, simulate_network, transmit
+from semgym.core.simulate import gaussian, simulate_network, transmit
 from semgym.core.statistics import (
     SemanticPair,
     SemanticStatistics,
@@ -90,7 +90,6 @@ __all__ = [
     "captured_energy",
     "check_on_host",
     "complex_dim",
-    "complex_gaussian",
     "complex_to_real",
     "diagonal_blocks",
     "direct_channels",
@@ -98,6 +97,7 @@ __all__ = [
     "effective_channel_modes",
     "federated_precoder_step",
     "fit_whitener",
+    "gaussian",
     "interference_by_block",
     "interference_prices",
     "interferer_channels",
@@ -110,6 +110,7 @@ __all__ = [
     "primal_residual",
     "project_to_budget",
     "project_to_power_ball",
+    "real_composite",
     "real_inner",
     "real_to_complex",
     "real_trace",

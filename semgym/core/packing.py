@@ -1,7 +1,10 @@
-"""Real ↔ complex packing of latent vectors (both papers, §II).
+"""Real ↔ complex packing of latent vectors (both papers, §II) and the real-composite form.
 
 A real latent s ∈ R^d (zero-padded to even d) becomes x = s[:d/2] + j·s[d/2:] ∈ C^{d/2};
-the receiver inverts it.
+the receiver inverts it. Complex-linear maps of x (the papers' linear processing) are the real
+maps of s of the form [[A, −B], [B, A]]; widely-linear processing allows any real map of the
+real-composite vector, which is why a complex channel A enters it as
+:func:`real_composite` (A) = [[Re A, −Im A], [Im A, Re A]].
 """
 
 from __future__ import annotations
@@ -39,3 +42,14 @@ def complex_to_real(symbols: Tensor, real_dim: int) -> Tensor:
             f"got {symbols.shape[-1]}"
         )
     return torch.cat([symbols.real, symbols.imag], dim=-1)[..., :real_dim]
+
+
+def real_composite(matrix: Tensor) -> Tensor:
+    """[[Re A, −Im A], [Im A, Re A]], (..., 2n, 2m) real, of complex (..., n, m) matrices A: the
+    real map of [Re v; Im v] ↦ [Re(A v); Im(A v)] (so products and adjoints carry over:
+    real_composite(A B) = real_composite(A) real_composite(B), real_composite(Aᴴ) its transpose)."""
+    if not matrix.is_complex():
+        raise ValueError("real_composite expects a complex tensor, got a real one")
+    top = torch.cat([matrix.real, -matrix.imag], dim=-1)
+    bottom = torch.cat([matrix.imag, matrix.real], dim=-1)
+    return torch.cat([top, bottom], dim=-2)

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 
-def complex_gaussian(
+def gaussian(
     shape: tuple[int, ...],
     power: Tensor | float,
     *,
@@ -16,12 +16,17 @@ def complex_gaussian(
     device: torch.device | str | None = None,
     generator: torch.Generator | None = None,
 ) -> Tensor:
-    """CN(0, power) samples of ``shape``; ``power`` broadcasts against ``shape`` (W)."""
+    """Gaussian samples of ``shape`` with E|z|² = ``power`` (W; broadcasts against ``shape``):
+    circularly symmetric CN(0, power) for a complex ``dtype``, N(0, power) for a real one.
+    Drawn on the CPU from ``generator`` (same numbers on every device), then moved."""
     real_dtype = torch.empty((), dtype=dtype).real.dtype
-    parts = torch.randn((*shape, 2), dtype=real_dtype, generator=generator, device="cpu")
-    samples = torch.view_as_complex(parts).to(device)
-    scale = torch.as_tensor(power, dtype=real_dtype, device=samples.device).sqrt()
-    return samples * scale / 2**0.5
+    if dtype.is_complex:
+        parts = torch.randn((*shape, 2), dtype=real_dtype, generator=generator, device="cpu")
+        samples = torch.view_as_complex(parts) / 2**0.5
+    else:
+        samples = torch.randn(shape, dtype=real_dtype, generator=generator, device="cpu")
+    samples = samples.to(device)
+    return samples * torch.as_tensor(power, dtype=real_dtype, device=samples.device).sqrt()
 
 
 def transmit(
@@ -31,7 +36,8 @@ def transmit(
     *,
     generator: torch.Generator | None = None,
 ) -> Tensor:
-    """Received signals r_l = Σ_j H_{j,l} s_j + v_l with v_l ~ CN(0, σ_l² I).
+    """Received signals r_l = Σ_j H_{j,l} s_j + v_l with v_l ~ CN(0, σ_l² I) (N(0, σ_l² I) for
+    real, real-composite tensors).
 
     ``tx_symbols`` s_j = F_j x_j are (..., L, n, B) (samples are rows), ``channels``
     (..., L, L, A, B) stacked as [tx j, rx l], ``noise_power`` σ_l² (W) a float or a tensor
@@ -41,9 +47,13 @@ def transmit(
     received = torch.einsum("...jlab,...jnb->...lna", channels, tx_symbols)
     sigma2 = torch.as_tensor(noise_power, dtype=received.real.dtype, device=received.device)
     sigma2 = sigma2.expand(received.shape[:-2])
-    noise = complex_gaussian(
-        tuple(received.shape), 1.0, dtype=received.dtype, generator=generator
-    ).to(received.device)
+    noise = gaussian(
+        tuple(received.shape),
+        1.0,
+        dtype=received.dtype,
+        device=received.device,
+        generator=generator,
+    )
     return received + noise * sigma2.sqrt()[..., None, None]
 
 
@@ -84,10 +94,14 @@ def simulate_network(
             extra_noise_covariance
             + 1e-30 * torch.eye(received.shape[-1], dtype=received.dtype, device=received.device)
         )
-        white = complex_gaussian(
-            tuple(received.shape), 1.0, dtype=received.dtype, generator=generator
+        white = gaussian(
+            tuple(received.shape),
+            1.0,
+            dtype=received.dtype,
+            device=received.device,
+            generator=generator,
         )
-        received = received + white.to(received.device) @ chol.mT
+        received = received + white @ chol.mT
     estimates = []
     for l_idx in range(n_links):
         est = received[l_idx] @ equalizers[l_idx].mT

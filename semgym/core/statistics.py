@@ -70,11 +70,12 @@ class SemanticStatistics:
 
 
 def check_mode_count(n_modes: int, tx_dim: int) -> None:
-    """Raise ``ValueError`` unless 1 <= K·N_T <= d_x (the structured precoder needs it)."""
+    """Raise ``ValueError`` unless 1 <= M <= d_x (the structured precoder needs it): M = K·N_T
+    modes for d_x = d/2 complex symbols, or 2·K·N_T real modes for d_x = d widely-linear ones."""
     if not 1 <= n_modes <= tx_dim:
         raise ValueError(
             f"number of transmit modes K·N_T = {n_modes} must be in [1, d_x = {tx_dim}] "
-            "(transmitter latent width / 2); use fewer channel uses or antennas"
+            "(the transmitter's symbols); use fewer channel uses or antennas"
         )
 
 
@@ -100,15 +101,26 @@ def semantic_statistics(tx_symbols: Tensor, rx_targets: Tensor) -> SemanticStati
     )
 
 
+def symbols(latents: Tensor, widely_linear: bool = False) -> Tensor:
+    """The symbols of real latents (..., n, d): the packed x = s[:d/2] + j·s[d/2:] (..., ⌈d/2⌉)
+    complex, or its real composite [Re x; Im x] (..., 2⌈d/2⌉) (widely linear: the latent itself,
+    zero-padded to even width)."""
+    packed = real_to_complex(latents)
+    return torch.cat([packed.real, packed.imag], -1) if widely_linear else packed
+
+
 @dataclass(frozen=True)
 class SemanticPair:
     """A transmitter/receiver latent pair prepared once from real pilot latents.
 
     Attributes:
-        tx_whitener: centering + whitening of the packed tx symbols (R_x = I).
-        rx_whitener: centering (and whitening if asked) of the packed rx targets.
+        tx_whitener: centering + whitening of the tx symbols (R_x = I).
+        rx_whitener: centering (and whitening if asked) of the rx targets.
         stats: :class:`SemanticStatistics` of the prepared pilots.
         tx_real_dim, rx_real_dim: real latent widths d and m (before packing).
+        widely_linear: False: the papers' packing into d/2 complex symbols (complex-linear
+            processing); True: the real latents themselves are the symbols (real-composite
+            form: any real-linear map, i.e. widely-linear processing of the packed symbols).
     """
 
     tx_whitener: Whitener
@@ -116,37 +128,57 @@ class SemanticPair:
     stats: SemanticStatistics
     tx_real_dim: int
     rx_real_dim: int
+    widely_linear: bool = False
+
+    def _symbols(self, latents: Tensor) -> Tensor:
+        return symbols(latents.to(self.stats.real_dtype), self.widely_linear)
 
     def tx_symbols(self, tx_latents: Tensor) -> Tensor:
-        """Real tx latents (..., n, d) → packed, centered, whitened symbols (..., n, d_x)."""
-        return self.tx_whitener.apply(real_to_complex(tx_latents.to(self.stats.real_dtype)))
+        """Real tx latents (..., n, d) → centered, whitened symbols (..., n, d_x): packed into
+        d/2 complex symbols, or the d reals themselves when widely linear."""
+        return self.tx_whitener.apply(self._symbols(tx_latents))
 
     def rx_targets(self, rx_latents: Tensor) -> Tensor:
-        """Real rx latents (..., n, m) → packed, centered targets (..., n, d_y)."""
-        return self.rx_whitener.apply(real_to_complex(rx_latents.to(self.stats.real_dtype)))
+        """Real rx latents (..., n, m) → centered targets (..., n, d_y), packed or real."""
+        return self.rx_whitener.apply(self._symbols(rx_latents))
 
     def rx_latents(self, estimates: Tensor) -> Tensor:
         """Estimated targets (..., n, d_y) → real receiver latents (..., n, m) for its task head."""
-        return complex_to_real(self.rx_whitener.invert(estimates), self.rx_real_dim)
+        latents = self.rx_whitener.invert(estimates)
+        if self.widely_linear:
+            return latents[..., : self.rx_real_dim]
+        return complex_to_real(latents, self.rx_real_dim)
 
 
 def prepare_pair(
-    tx_latents: Tensor, rx_latents: Tensor, *, whiten_targets: bool = False
+    tx_latents: Tensor,
+    rx_latents: Tensor,
+    *,
+    whiten_targets: bool = False,
+    widely_linear: bool = False,
 ) -> SemanticPair:
-    """Pack, whiten and summarize real pilot latents tx (..., n, d) and rx (..., n, m).
+    """Whiten and summarize real pilot latents tx (..., n, d) and rx (..., n, m): packed into
+    complex symbols (float32 → complex64, float64 → complex128 statistics), or, with
+    ``widely_linear``, in their real-composite form (:func:`symbols`; real statistics).
 
-    float32 inputs give complex64 statistics, float64 inputs complex128.
-    """
+    Widely-linear targets are whitened (``whiten_targets``) with the proper part of their
+    covariance, so their metric, hence the MSE and NMSE, equals the complex-whitened one of
+    linear processing: only the transceivers change between the two."""
     if tx_latents.is_complex() or rx_latents.is_complex():
         raise ValueError("prepare_pair expects real latents; packing is done here")
-    tx_whitener = fit_whitener(real_to_complex(tx_latents))
-    rx_whitener = fit_whitener(real_to_complex(rx_latents), whiten=whiten_targets)
-    x = tx_whitener.apply(real_to_complex(tx_latents))
-    y = rx_whitener.apply(real_to_complex(rx_latents))
+    x_raw = symbols(tx_latents, widely_linear)
+    y_raw = symbols(rx_latents, widely_linear)
+    tx_whitener = fit_whitener(x_raw)
+    rx_whitener = fit_whitener(
+        y_raw, whiten=whiten_targets, proper=widely_linear and whiten_targets
+    )
+    x = tx_whitener.apply(x_raw)
+    y = rx_whitener.apply(y_raw)
     return SemanticPair(
         tx_whitener,
         rx_whitener,
         semantic_statistics(x, y),
         tx_latents.shape[-1],
         rx_latents.shape[-1],
+        widely_linear,
     )

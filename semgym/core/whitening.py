@@ -49,13 +49,33 @@ def sample_covariance(samples: Tensor) -> Tensor:
     return hermitian_part(samples.mT @ samples.conj() / n)
 
 
+def proper_part(covariance: Tensor) -> Tensor:
+    """C + J C Jᵀ of real-composite covariances C (..., 2h, 2h) of [a; b] = [Re x; Im x], with
+    J = [[0, −I], [I, 0]]: the real composite [[Re Σ, −Im Σ], [Im Σ, Re Σ]] of the complex
+    covariance Σ = E[x xᴴ] (what complex-linear processing sees of the samples)."""
+    h = covariance.shape[-1] // 2
+    aa, ab = covariance[..., :h, :h], covariance[..., :h, h:]
+    ba, bb = covariance[..., h:, :h], covariance[..., h:, h:]
+    top = torch.cat([aa + bb, ab - ba], -1)  # [Re Σ, −Im Σ]
+    bottom = torch.cat([ba - ab, aa + bb], -1)  # [Im Σ, Re Σ]
+    return torch.cat([top, bottom], -2)
+
+
 def fit_whitener(
-    samples: Tensor, *, center: bool = True, whiten: bool = True, jitter: float = DEFAULT_JITTER
+    samples: Tensor,
+    *,
+    center: bool = True,
+    whiten: bool = True,
+    jitter: float = DEFAULT_JITTER,
+    proper: bool = False,
 ) -> Whitener:
     """Fit centering/whitening on samples (..., n, d) (real or complex).
 
     ``jitter`` is a ridge relative to the mean eigenvalue of the covariance (0 disables it);
-    with it, whitened samples have covariance I up to that ridge.
+    with it, whitened samples have covariance I up to that ridge. ``proper`` (real-composite
+    samples of even width): whiten with :func:`proper_part` of their covariance, i.e. the same
+    metric as complex whitening of the packed samples (whitened samples then have covariance
+    I only when they are proper).
     """
     if samples.dim() < 2 or samples.shape[-2] < 2:
         raise ValueError(f"need samples of shape (..., n >= 2, d), got {tuple(samples.shape)}")
@@ -69,6 +89,10 @@ def fit_whitener(
         eye = torch.eye(d, dtype=samples.dtype, device=samples.device)
         return Whitener(mean, eye.expand(*samples.shape[:-2], d, d))
     cov = sample_covariance(samples - mean.unsqueeze(-2))
+    if proper:
+        if samples.is_complex() or d % 2:
+            raise ValueError("proper whitening needs real-composite samples of even width")
+        cov = proper_part(cov)
     scale = (
         torch.diagonal(cov, dim1=-2, dim2=-1)
         .real.mean(-1)

@@ -160,14 +160,21 @@ def encode_powers(powers: Tensor, mode: str, budget: float) -> Tensor:
     return p if mode == "power" else 2.0 * p / budget - 1.0
 
 
-def decode_precoder(raw: Tensor, rows: int, budget: float) -> tuple[Tensor, Tensor]:
-    """F (..., rows, cols) on the power ball from ``precoder`` actions (..., 2·rows·cols) in
-    [-1, 1]: F̄ = (a[:rows·cols] + j·a[rows·cols:]).reshape(rows, cols) and
-    F = √budget · F̄ / max(1, ‖F̄‖_F), so every action is feasible and the whole ball is reachable;
-    returns (F, projected (...) bool: clipped to the box or scaled into the ball)."""
-    size = raw.shape[-1] // 2
+def decode_precoder(
+    raw: Tensor, rows: int, budget: float, *, complex_: bool = True
+) -> tuple[Tensor, Tensor]:
+    """F (..., rows, cols) on the power ball from ``precoder`` actions in [-1, 1]: complex
+    F̄ = (a[:rows·cols] + j·a[rows·cols:]).reshape(rows, cols) from (..., 2·rows·cols), or (not
+    ``complex_``: the real-composite form of widely-linear processing) the real
+    F̄ = a.reshape(rows, cols) from (..., rows·cols); then F = √budget · F̄ / max(1, ‖F̄‖_F), so
+    every action is feasible and the whole ball is reachable. Returns (F, projected (...)
+    bool: clipped to the box or scaled into the ball)."""
     clipped = raw.clamp(-1.0, 1.0)
-    fbar = torch.complex(clipped[..., :size], clipped[..., size:])
+    if complex_:
+        size = raw.shape[-1] // 2
+        fbar = torch.complex(clipped[..., :size], clipped[..., size:])
+    else:
+        size, fbar = raw.shape[-1], clipped
     fbar = fbar.reshape(*raw.shape[:-1], rows, size // rows)
     energy = core.squared_magnitude(fbar).sum((-2, -1))
     projected = (energy > 1.0 + ROUNDING) | (clipped != raw).any(-1)
@@ -176,10 +183,18 @@ def decode_precoder(raw: Tensor, rows: int, budget: float) -> tuple[Tensor, Tens
 
 
 def encode_precoder(precoder: Tensor, budget: float) -> Tensor:
-    """The ``precoder`` action (..., 2·rows·cols) of F (..., rows, cols): [Re F̄, Im F̄] with
-    F̄ = F/√budget, after projecting F onto tr(F Fᴴ) ≤ budget (a feasible F is unchanged)."""
+    """The ``precoder`` action of F (..., rows, cols): [Re F̄, Im F̄] (..., 2·rows·cols), or F̄
+    itself (..., rows·cols) for a real F, with F̄ = F/√budget after projecting F onto
+    tr(F Fᴴ) ≤ budget (a feasible F is unchanged)."""
     scaled = core.project_to_power_ball(precoder, budget) / budget**0.5
+    if not scaled.is_complex():
+        return scaled.flatten(-2)
     return torch.cat([scaled.real.flatten(-2), scaled.imag.flatten(-2)], -1)
+
+
+def precoder_action_size(rows: int, cols: int, complex_: bool) -> int:
+    """Length of a ``precoder`` action of a rows × cols F (complex: its two real halves)."""
+    return rows * cols * (2 if complex_ else 1)
 
 
 # --- PettingZoo --------------------------------------------------------------------------------

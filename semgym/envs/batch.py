@@ -29,6 +29,7 @@ from semgym.envs._base import (
     encode_powers,
     encode_precoder,
     log_gain,
+    precoder_action_size,
 )
 from semgym.scenarios.downlink import Downlink, DownlinkEvaluation, DownlinkScenario, PooledModes
 from semgym.scenarios.interference import (
@@ -205,12 +206,18 @@ class InterferenceBatch(_Batch):
         self._weight_share = (
             weights / weights.sum(-1, keepdim=True).clamp_min(torch.finfo(self.real_dtype).tiny)
         ).expand(self.batch_size, -1, -1)
-        self._inr_scale = 1.0 / (scenario.channel_uses * scenario.channel.n_rx_antennas)
+        # MUI power per receive antenna and channel use over σ² (both in real-composite units
+        # when widely linear: 2·N_R real dimensions with σ²/2 each)
+        self._complex = scenario.processing == "linear"
+        rows = scenario.channel.n_rx_antennas * (1 if self._complex else 2)
+        self._inr_scale = 1.0 / (scenario.channel_uses * rows)
         self.game: InterferenceGame | None = None
 
     def _action_size(self) -> int:
         m = self.scenario.n_modes
-        return 2 * m * m if self.action_mode == "precoder" else m
+        if self.action_mode != "precoder":
+            return m
+        return precoder_action_size(m, m, self.scenario.processing == "linear")
 
     # --- episodes ------------------------------------------------------------------------------
     def reset(self, seeds: Sequence[int], mask: Tensor | None = None) -> None:
@@ -244,7 +251,9 @@ class InterferenceBatch(_Batch):
     def step(self, actions: Tensor) -> None:
         """Apply checked actions (B, L, action size) and evaluate the new precoders."""
         if self.action_mode == "precoder":
-            fbar, self.projected = decode_precoder(actions, self.n_modes, self.budget)
+            fbar, self.projected = decode_precoder(
+                actions, self.n_modes, self.budget, complex_=self._complex
+            )
             m = self.n_modes
             ones = torch.ones(self.batch_size, self.n_links, 1, m, dtype=self.real_dtype)
             rank = torch.arange(m, device=self.device).expand(self.batch_size, self.n_links, 1, m)
@@ -328,15 +337,17 @@ class BroadcastBatch(_Batch):
         super().__init__(scenario, **kwargs)
         config = scenario.config
         self.n_users = config.n_users
-        self.n_modes = config.n_modes
+        self.n_modes = scenario.n_modes
         self.budget = config.power
         self.observation_size = (self.n_users + 3) * self.n_modes + self.n_users + 2
         self.downlink: Downlink | None = None
 
     def _action_size(self) -> int:
         self.d_x = self.scenario.users[0].pair.stats.tx_dim
-        m = self.scenario.config.n_modes
-        return 2 * m * self.d_x if self.action_mode == "precoder" else m
+        m = self.scenario.n_modes
+        if self.action_mode != "precoder":
+            return m
+        return precoder_action_size(m, self.d_x, self.scenario.processing == "linear")
 
     def reset(self, seeds: Sequence[int], mask: Tensor | None = None) -> None:
         """Start new episodes: env b draws channel seed ``seeds[b]`` where ``mask[b]`` (all when
@@ -378,7 +389,12 @@ class BroadcastBatch(_Batch):
     def step(self, actions: Tensor) -> None:
         """Apply checked actions (B, action size) and score the new precoders."""
         if self.action_mode == "precoder":
-            self.precoder, self.projected = decode_precoder(actions, self.n_modes, self.budget)
+            self.precoder, self.projected = decode_precoder(
+                actions,
+                self.n_modes,
+                self.budget,
+                complex_=self.scenario.processing == "linear",
+            )
         else:
             powers, self.projected = decode_powers(actions, "power", self.budget)
             self.precoder = self.pooled.precoder(powers)

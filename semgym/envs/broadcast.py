@@ -21,6 +21,7 @@ from semgym.envs._base import (
     encode_precoder,
     env_factories,
     episode_seed,
+    precoder_action_size,
 )
 from semgym.envs.batch import BroadcastBatch
 from semgym.scenarios import Downlink, DownlinkConfig, downlink_accuracy
@@ -36,20 +37,21 @@ class BroadcastEnvConfig(EnvConfig, batch=BroadcastBatch, max_cycles=30):
 
     @property
     def tx_dim(self) -> int:
-        """d_x, the AP's complex latent width."""
+        """d_x, the AP's symbols (d/2 complex, or d real when widely linear)."""
         return self.scenario.users[0].pair.stats.tx_dim
 
     @property
     def observation_size(self) -> int:
         """(L + 3)·M + L + 2."""
         users = self.scenario.config.n_users
-        return (users + 3) * self.scenario.config.n_modes + users + 2
+        return (users + 3) * self.scenario.n_modes + users + 2
 
     def action_space(self) -> gymnasium.spaces.Box:
         """The access point's action space in this action mode."""
-        m = self.scenario.config.n_modes
+        m = self.scenario.n_modes
         if self.action_mode == "precoder":
-            return gymnasium.spaces.Box(-1.0, 1.0, (2 * m * self.tx_dim,), np.float32)
+            size = precoder_action_size(m, self.tx_dim, self.scenario.processing == "linear")
+            return gymnasium.spaces.Box(-1.0, 1.0, (size,), np.float32)
         return gymnasium.spaces.Box(0.0, self.scenario.config.power, (m,), np.float32)
 
     def observation_space(self) -> gymnasium.spaces.Box:
@@ -196,7 +198,7 @@ class BroadcastEnv(SemgymParallelEnv):
         self.pairs = [user.pair for user in self.users]
         self.n_pilots = self.scenario.n_pilots
         self.d_x = env_config.tx_dim
-        self.n_modes = self.config.n_modes
+        self.n_modes = self.scenario.n_modes
         self.budget = self.config.power
 
         self.possible_agents = [AGENT]

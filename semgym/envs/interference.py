@@ -18,6 +18,7 @@ from semgym.envs._base import (
     ParallelStep,
     SemgymParallelEnv,
     env_factories,
+    precoder_action_size,
 )
 from semgym.envs.batch import InterferenceBatch
 from semgym.scenarios import (
@@ -46,7 +47,8 @@ class InterferenceEnvConfig(EnvConfig, batch=InterferenceBatch, max_cycles=50):
             return gymnasium.spaces.Box(0.0, self.scenario.budget, (m,), np.float32)
         if self.action_mode == "normalized":
             return gymnasium.spaces.Box(-1.0, 1.0, (m,), np.float32)
-        return gymnasium.spaces.Box(-1.0, 1.0, (2 * m * m,), np.float32)
+        size = precoder_action_size(m, m, self.scenario.processing == "linear")
+        return gymnasium.spaces.Box(-1.0, 1.0, (size,), np.float32)
 
     def link_observation_space(self) -> gymnasium.spaces.Box:
         """A link's observation space."""
@@ -321,7 +323,7 @@ class InterferenceEnv(SemgymParallelEnv):
         primary = self.game.primary
         if primary is None:
             return {}
-        cov = self.state_.covariance_blocks
+        cov = self.state_.channel_use_covariances(self.channel_uses)
         return {
             "primary_interference": primary.received(cov)[0].numpy().copy(),
             "primary_caps_hold": bool(primary.caps_hold(cov)[0].all()),

@@ -1,4 +1,4 @@
-"""``semgym latents {build,info,extract}``."""
+"""``semgym latents {build,info,extract,ceilings}``."""
 
 from __future__ import annotations
 
@@ -45,7 +45,32 @@ def add_subparser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPa
         "--no-pretrained", action="store_true", help="random-init models (for testing)"
     )
     extract.set_defaults(func=_extract)
+
+    ceilings = sub.add_parser(
+        "ceilings",
+        help="alignment ceilings of every encoder pair: native, unaligned, least squares, "
+        "widely linear and linear (the receivers' test accuracy, no channel)",
+    )
+    ceilings.add_argument("name", nargs="?", default="mnist5k", help="bank (default: mnist5k)")
+    ceilings.add_argument(
+        "--rank",
+        type=int,
+        default=160,
+        help="real symbols of the rank-limited columns (default 160 = 2·K·N_T at K=10, N_T=8)",
+    )
+    ceilings.add_argument("--links", action="store_true", help="only the bank's default links")
+    ceilings.set_defaults(func=_ceilings)
     return parser
+
+
+def _ceilings(args: argparse.Namespace) -> int:
+    from semgym.latents import paper_links
+    from semgym.scenarios.ceilings import alignment_ceilings, format_ceilings
+    from semgym.scenarios.latents import cached_bank
+
+    pairs = list(paper_links(cached_bank(args.name))) if args.links else None
+    print(format_ceilings(alignment_ceilings(args.name, pairs, rank=args.rank), args.name))
+    return 0
 
 
 def format_bank(bank: LatentBank) -> str:

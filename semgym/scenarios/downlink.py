@@ -35,6 +35,7 @@ from semgym.core.linalg import hermitian_part
 from semgym.core.statistics import check_mode_count
 from semgym.scenarios._scores import NetworkScores
 from semgym.scenarios.latents import (
+    PROCESSING,
     USER_GROUPS,
     LatentLink,
     cached_bank,
@@ -147,8 +148,11 @@ class Downlink:
     Attributes:
         config: :class:`DownlinkConfig`. pairs: one :class:`~semgym.core.SemanticPair` per user.
         n_pilots: n, the pilots behind the statistics.
-        channels: H̄_l, (..., L, N_R, N_T). dense: H_l = I_K ⊗ H̄_l, (..., L, K·N_R, K·N_T).
-        noise_power: σ_l², (..., L) W. noise_covariance: σ_l² I, (..., L, K·N_R, K·N_R).
+        n_modes: M = K·N_T transmit dimensions (2·K·N_T real ones for widely-linear pairs).
+        channels: H̄_l, (..., L, N_R, N_T) complex. dense: H_l = I_K ⊗ H̄_l,
+            (..., L, K·N_R, K·N_T), or its real-composite form for widely-linear pairs.
+        noise_power: σ_l², (..., L) W (σ_l²/2 per real dimension in real-composite form).
+        noise_covariance: σ_l² I, (..., L, K·N_R, K·N_R).
         effective: R_H,l = H_lᴴ H_l / σ_l², (..., L, M, M).
         cross_covariance: P_l, (L, d_y,max, d_x). cross_gram: P_lᴴ P_l, (L, d_x, d_x).
         target_energy: tr(R_y,l), (L,).
@@ -157,6 +161,7 @@ class Downlink:
     config: DownlinkConfig
     pairs: tuple[core.SemanticPair, ...]
     n_pilots: int
+    n_modes: int
     channels: Tensor
     dense: Tensor
     noise_power: Tensor
@@ -175,7 +180,9 @@ class Downlink:
         n_pilots: int,
     ) -> Downlink:
         """The downlink of ``pairs`` (one per user, AP latents shared) over channels H̄_l
-        (..., L, N_R, N_T) complex (e.g. :func:`~semgym.channels.sample_rayleigh_downlink`).
+        (..., L, N_R, N_T) complex (e.g. :func:`~semgym.channels.sample_rayleigh_downlink`);
+        widely-linear pairs put the channels into real-composite form (σ_l²/2 per real
+        dimension).
 
         ``ValueError`` names the field: ``config``, ``pairs`` (empty, wrong count, different
         AP latent widths, fewer than K·N_T AP symbols) or ``channels``.
@@ -197,9 +204,18 @@ class Downlink:
             raise ValueError(
                 f"every pair must share the AP latents (one d_x), got {sorted(tx_dims)}"
             )
-        check_mode_count(config.n_modes, tx_dims.pop())
+        widely_linear = {p.widely_linear for p in pairs}
+        if len(widely_linear) != 1:
+            raise ValueError("pairs must all be linear or all widely linear")
+        real_form = widely_linear.pop()
+        n_modes = config.n_modes * (2 if real_form else 1)
+        check_mode_count(n_modes, tx_dims.pop())
         n_pilots = check_positive_int("n_pilots", n_pilots)
-        cdtype, real, device = channels.dtype, channels.real.dtype, channels.device
+        sigma2 = downlink_noise_power(channels, config)
+        per_use = channels
+        if real_form:
+            per_use, sigma2 = core.real_composite(channels), 0.5 * sigma2
+        cdtype, real, device = per_use.dtype, channels.real.dtype, channels.device
         d_y = max(p.stats.rx_dim for p in pairs)
         cross = torch.stack(
             [
@@ -211,8 +227,7 @@ class Downlink:
         ).to(device)
         gram = torch.stack([p.stats.cross_gram.to(cdtype) for p in pairs]).to(device)
         energy = torch.stack([p.stats.target_energy.to(real) for p in pairs]).to(device)
-        dense = core.kron_identity(channels, config.channel_uses)
-        sigma2 = downlink_noise_power(channels, config)
+        dense = core.kron_identity(per_use, config.channel_uses)
         eye = torch.eye(dense.shape[-2], dtype=cdtype, device=device)
         noise = sigma2[..., None, None] * eye
         effective = core.effective_channel(dense, noise)
@@ -220,6 +235,7 @@ class Downlink:
             config,
             tuple(pairs),
             n_pilots,
+            n_modes,
             channels,
             dense,
             sigma2,
@@ -299,7 +315,7 @@ class PooledModes:
         gains, modes = core.effective_channel_modes(downlink.effective.mean(-3))
         gram = (downlink.cross_gram / downlink.target_energy[:, None, None]).mean(0)
         values, vectors = torch.linalg.eigh(hermitian_part(gram))
-        m = downlink.config.n_modes
+        m = downlink.n_modes
         weights = values.flip(-1)[:m].clamp_min(0.0)
         return cls(gains, modes, user_gains, weights, vectors.flip(-1)[:, :m])
 
@@ -318,6 +334,7 @@ class DownlinkScenario:
     Attributes:
         config: the downlink. latents: the bank's name or file path. user_group: the default
         encoders' group. ap_encoder: the AP's encoder. user_encoders: one per user.
+        processing: ``"linear"`` (complex-linear F, G) or ``"widely_linear"``.
     """
 
     config: DownlinkConfig
@@ -325,15 +342,22 @@ class DownlinkScenario:
     user_group: str
     ap_encoder: str
     user_encoders: tuple[str, ...]
+    processing: str = "linear"
 
     def __post_init__(self) -> None:
         check_choice("user_group", self.user_group, USER_GROUPS)
+        check_choice("processing", self.processing, PROCESSING)
         d_x = self.users[0].pair.stats.tx_dim
-        if self.config.n_modes > d_x:
+        if self.n_modes > d_x:
             raise ValueError(
-                f"channel_uses·n_tx = {self.config.n_modes} exceeds the {d_x} complex symbols "
-                f"of the AP encoder {self.ap_encoder!r}; lower channel_uses or n_tx"
+                f"channel_uses·n_tx = {self.config.n_modes} needs {self.n_modes} symbols, more "
+                f"than the {d_x} of the AP encoder {self.ap_encoder!r}; lower channel_uses or n_tx"
             )
+
+    @property
+    def n_modes(self) -> int:
+        """M = K·N_T complex transmit dimensions, or 2·K·N_T real ones (widely linear)."""
+        return self.config.n_modes * (2 if self.processing == "widely_linear" else 1)
 
     @classmethod
     def create(
@@ -343,6 +367,7 @@ class DownlinkScenario:
         user_group: str = "heterogeneous",
         ap_encoder: str | None = None,
         user_encoders: Sequence[str] | None = None,
+        processing: str = "linear",
         **config: Any,
     ) -> DownlinkScenario:
         """The scenario from the broadcast env's keyword arguments (documented there): the
@@ -351,7 +376,9 @@ class DownlinkScenario:
         downlink = DownlinkConfig(**config)
         group = check_choice("user_group", user_group, USER_GROUPS)
         ap, users = downlink_encoders(latents, downlink.n_users, group, ap_encoder, user_encoders)
-        return cls(downlink, latents, group, ap, users)
+        return cls(
+            downlink, latents, group, ap, users, check_choice("processing", processing, PROCESSING)
+        )
 
     @property
     def n_pilots(self) -> int:
@@ -363,7 +390,10 @@ class DownlinkScenario:
     def users(self) -> list[LatentLink]:
         """Every user's prepared pair and the AP's test symbols (computed once per process)."""
         n = self.n_pilots
-        return [downlink_user(self.latents, self.ap_encoder, u, n) for u in self.user_encoders]
+        return [
+            downlink_user(self.latents, self.ap_encoder, u, n, self.processing)
+            for u in self.user_encoders
+        ]
 
     def sample(
         self,
@@ -373,7 +403,8 @@ class DownlinkScenario:
         dtype: torch.dtype = torch.complex128,
     ) -> Downlink:
         """A batch (B,) of downlinks, realization b drawn from channel seed ``seeds[b]`` alone
-        (on the CPU, then moved: every device sees the same channels)."""
+        (on the CPU, then moved: every device sees the same channels; ``dtype`` is the complex
+        dtype of the draw)."""
         cfg = self.config
         seeds = [int(s) for s in seeds]
         channels = sample_rayleigh_downlink(

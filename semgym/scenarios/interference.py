@@ -38,7 +38,7 @@ from semgym.channels.interference import (
     sample_interference_channels,
 )
 from semgym.scenarios._scores import NetworkScores
-from semgym.scenarios.latents import LatentLink, interference_links, latent_link
+from semgym.scenarios.latents import PROCESSING, LatentLink, interference_links, latent_link
 from semgym.scenarios.primary import PrimaryUsers
 
 #: Ways to store the modes: K per-channel-use blocks (default) or one dense block.
@@ -50,7 +50,9 @@ class InterferenceGame:
     """A batch of B interference games, validated at construction.
 
     Attributes:
-        channels: H̄_{j,l} per channel use, (B, L, L, N_R, N_T) complex, tx j → rx l.
+        channels: H̄_{j,l} per channel use, (B, L, L, N_R, N_T) complex, tx j → rx l; or real
+            in real-composite form (widely-linear processing: N_R, N_T count real dimensions,
+            twice the antennas, and σ² is the noise power per real dimension).
         channel_uses: K (>= 1); H_{j,l} = I_K ⊗ H̄_{j,l}, M = K·N_T modes per link.
         noise_power: σ², (B,) W (> 0).
         tx_power_w: P_max per channel use, W (> 0); each link's budget is K·P_max.
@@ -69,9 +71,13 @@ class InterferenceGame:
 
     def __post_init__(self) -> None:
         ch = self.channels
-        if not isinstance(ch, Tensor) or ch.ndim != 5 or not ch.is_complex():
+        if (
+            not isinstance(ch, Tensor)
+            or ch.ndim != 5
+            or not (ch.is_complex() or ch.is_floating_point())
+        ):
             shape = tuple(ch.shape) if isinstance(ch, Tensor) else type(ch)
-            raise ValueError(f"channels must be a complex (B, L, L, N_R, N_T) tensor, got {shape}")
+            raise ValueError(f"channels must be a (B, L, L, N_R, N_T) tensor, got {shape}")
         b, n_links, n_rx_links = ch.shape[:3]
         if n_links != n_rx_links:
             raise ValueError(f"channels must have L_tx == L_rx, got {tuple(ch.shape)}")
@@ -143,6 +149,11 @@ class InterferenceGame:
         """K·P_max, W."""
         return self.channel_uses * self.tx_power_w
 
+    @property
+    def widely_linear(self) -> bool:
+        """Whether the game is in real-composite form (widely-linear processing)."""
+        return not self.channels.is_complex()
+
     # --- constructors -------------------------------------------------------------------------
     @classmethod
     def from_pairs(
@@ -160,7 +171,9 @@ class InterferenceGame:
         ``channels`` is an :class:`~semgym.channels.InterferenceChannels` (its σ² and P_max are
         used unless given) or a (B, L, L, N_R, N_T) tensor (then ``noise_power`` and
         ``tx_power_w`` are required). Pair statistics may be unbatched (shared by the B games)
-        or batched (B,). Weights are ``pair.stats.semantic_weights(K·N_T)``.
+        or batched (B,). Weights are ``pair.stats.semantic_weights(K·N_T)``. Widely-linear
+        pairs (``pair.widely_linear``) put the complex channels into real-composite form, with
+        σ²/2 per real dimension (:func:`widely_linear_channels`).
         """
         if isinstance(channels, InterferenceChannels):
             matrices = channels.matrices
@@ -172,6 +185,8 @@ class InterferenceGame:
                 raise ValueError("noise_power and tx_power_w are required with a channel tensor")
         if not isinstance(matrices, Tensor) or matrices.ndim != 5:
             raise ValueError("channels must be (B, L, L, N_R, N_T)")
+        if pairs and pairs[0].widely_linear and matrices.is_complex():
+            matrices, noise_power = widely_linear_channels(matrices, noise_power)
         b, n_links = matrices.shape[:2]
         if len(pairs) != n_links:
             raise ValueError(
@@ -297,6 +312,15 @@ class GameState:
     def covariance_blocks(self) -> Tensor:
         """F_l F_lᴴ = V diag(p) Vᴴ by blocks, (B, L, n_blocks, n, n)."""
         return core.structured_covariance(self.mode_blocks, self.power_blocks)
+
+    def channel_use_covariances(self, channel_uses: int) -> Tensor:
+        """F_l F_lᴴ per channel use, (B, L, K, n, n): the blocks themselves, or the K diagonal
+        blocks of a dense covariance (all that reaches a receiver through I_K ⊗ H̄ in power and
+        interference; a precoder may couple channel uses)."""
+        blocks = self.covariance_blocks
+        if self.structure == "block":
+            return blocks
+        return core.diagonal_blocks(blocks.squeeze(-3), channel_uses)
 
     @property
     def powers(self) -> Tensor:
@@ -537,24 +561,27 @@ class GameOperator:
 
     def initial_state(self, seed: int | Sequence[int] = 0) -> GameState:
         """Algorithm 1 input, block-diagonal and seeded: per link and channel use a Haar-random
-        unitary V_k (QR of CN(0, 1)), powers p = K·P_max · e/Σe with e ~ Exp(1) over all M
-        modes, and a random assignment of semantic directions to modes. Game b draws from
-        ``seed[b]`` (an int: the same draw for every game), so a batch equals single games.
-        This is F⁽⁰⁾ with tr(F Fᴴ) = K·P_max; the dense structure starts from the same
-        (block-diagonal) F⁽⁰⁾, so both structures share their trajectories."""
+        unitary V_k (QR of CN(0, 1); orthogonal, from N(0, 1), in real-composite form), powers
+        p = K·P_max · e/Σe with e ~ Exp(1) over all M modes, and a random assignment of
+        semantic directions to modes. Game b draws from ``seed[b]`` (an int: the same draw for
+        every game), so a batch equals single games. This is F⁽⁰⁾ with tr(F Fᴴ) = K·P_max; the
+        dense structure starts from the same (block-diagonal) F⁽⁰⁾, so both structures share
+        their trajectories."""
         game = self.game
         b, n_links, k, n = game.batch_size, game.n_links, game.channel_uses, game.n_tx
         seeds = [int(seed)] * b if isinstance(seed, int) else [int(s) for s in seed]
         if len(seeds) != b:
             raise ValueError(f"seed must be an int or {b} ints (one per game), got {len(seeds)}")
         real = torch.float64  # drawn in float64 on the CPU: every dtype and device, same start
+        shape = (n_links, k, n, n) if game.widely_linear else (n_links, k, n, n, 2)
         parts, raw, order = [], [], []
         for s in seeds:
             gen = torch.Generator().manual_seed(s)
-            parts.append(torch.randn(n_links, k, n, n, 2, dtype=real, generator=gen))
+            parts.append(torch.randn(*shape, dtype=real, generator=gen))
             raw.append(torch.rand(n_links, k * n, dtype=real, generator=gen))
             order.append(torch.rand(n_links, k * n, generator=gen).argsort(-1))
-        q, r = torch.linalg.qr(torch.view_as_complex(torch.stack(parts)))
+        gaussian = torch.stack(parts)
+        q, r = torch.linalg.qr(gaussian if game.widely_linear else torch.view_as_complex(gaussian))
         phase = torch.diagonal(r, dim1=-2, dim2=-1)
         q = q * (phase / phase.abs().clamp_min(1e-300)).unsqueeze(-2)
         exp = -torch.stack(raw).clamp_min(1e-12).log()
@@ -574,6 +601,15 @@ class GameOperator:
         primaries' signals), the modes and powers a link can compute without estimating the
         MUI (the MUI-less bound's and the MUI-agnostic water-filling's precoders)."""
         return self.respond(self.received(None).effective).state
+
+
+def widely_linear_channels(
+    channels: Tensor, noise_power: Tensor | float
+) -> tuple[Tensor, Tensor | float]:
+    """Complex per-channel-use channels (..., N_R, N_T) and their noise power σ² (W) in
+    real-composite form: (..., 2N_R, 2N_T) real and σ²/2 per real dimension (CN(0, σ²I) noise
+    is N(0, σ²/2·I) on its real and imaginary parts); I_K ⊗ H̄ keeps its block structure."""
+    return core.real_composite(channels), noise_power * 0.5
 
 
 def relative_change(new: GameState, old: GameState) -> Tensor:
@@ -600,6 +636,9 @@ class InterferenceScenario:
         n_primaries: licensed primary links (not players), >= 0.
         interference_cap: each primary's cap I_max as a fraction of the interference it would
             receive from all secondaries at full isotropic power (> 0).
+        processing: ``"linear"`` (the papers' complex-linear transceivers, M = K·N_T complex
+            modes) or ``"widely_linear"`` (the real-composite form, 2M real modes with the
+            same budget; ``docs/design.md``).
     """
 
     channel: InterferenceChannelConfig
@@ -608,6 +647,7 @@ class InterferenceScenario:
     links: tuple[tuple[str, str], ...]
     n_primaries: int = 0
     interference_cap: float = 0.1
+    processing: str = "linear"
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -619,6 +659,7 @@ class InterferenceScenario:
         object.__setattr__(
             self, "interference_cap", check_positive("interference_cap", self.interference_cap)
         )
+        check_choice("processing", self.processing, PROCESSING)
         if len(self.links) != self.channel.n_links:
             raise ValueError(
                 f"links must name one (tx, rx) pair per link ({self.channel.n_links}), "
@@ -627,9 +668,10 @@ class InterferenceScenario:
         for (tx, _), link in zip(self.links, self.latent_links, strict=True):
             if self.n_modes > link.pair.stats.tx_dim:
                 raise ValueError(
-                    f"channel_uses·n_tx_antennas = {self.n_modes} exceeds the "
-                    f"{link.pair.stats.tx_dim} complex symbols of encoder {tx!r} (width "
-                    f"{link.pair.tx_real_dim}); lower channel_uses or the number of antennas"
+                    f"channel_uses·n_tx_antennas = {self.channel_uses * self.channel.n_tx_antennas}"
+                    f" needs {self.n_modes} symbols, more than the {link.pair.stats.tx_dim} of "
+                    f"encoder {tx!r} (width {link.pair.tx_real_dim}); lower channel_uses or the "
+                    "number of antennas"
                 )
 
     @classmethod
@@ -651,6 +693,7 @@ class InterferenceScenario:
         rx_encoders: Sequence[str] | None = None,
         primary_users: int = 0,
         interference_cap: float = 0.1,
+        processing: str = "linear",
     ) -> InterferenceScenario:
         """The scenario from the envs' keyword arguments (documented in the env manual)."""
         n_links = check_positive_int("n_links", n_links)
@@ -666,7 +709,10 @@ class InterferenceScenario:
             rician_k=rician_k,
         )
         links = interference_links(latents, n_links, tx_encoders, rx_encoders)
-        return cls(channel, channel_uses, latents, links, primary_users, interference_cap)
+        check_choice("processing", processing, PROCESSING)
+        return cls(
+            channel, channel_uses, latents, links, primary_users, interference_cap, processing
+        )
 
     @property
     def n_links(self) -> int:
@@ -675,8 +721,9 @@ class InterferenceScenario:
 
     @property
     def n_modes(self) -> int:
-        """M = K·N_T."""
-        return self.channel_uses * self.channel.n_tx_antennas
+        """M = K·N_T complex modes per link, or 2·K·N_T real ones (widely linear)."""
+        real = 2 if self.processing == "widely_linear" else 1
+        return real * self.channel_uses * self.channel.n_tx_antennas
 
     @property
     def budget(self) -> float:
@@ -686,7 +733,7 @@ class InterferenceScenario:
     @property
     def latent_links(self) -> list[LatentLink]:
         """Every link's prepared latent pair and test latents (computed once per process)."""
-        return [latent_link(self.latents, tx, rx) for tx, rx in self.links]
+        return [latent_link(self.latents, tx, rx, self.processing) for tx, rx in self.links]
 
     @property
     def pairs(self) -> list[core.SemanticPair]:
@@ -709,9 +756,15 @@ class InterferenceScenario:
         dtype: torch.dtype = torch.complex128,
     ) -> InterferenceGame:
         """A batch of games, game b drawn from channel seed ``seeds[b]`` alone (channels on
-        the CPU, then moved, so every device sees the same channels; primaries seeded alike)."""
+        the CPU, then moved, so every device sees the same channels; primaries seeded alike).
+        ``dtype`` is the complex dtype of the draw; widely-linear games are its real-composite
+        form, in the matching real dtype."""
         seeds = [int(s) for s in seeds]
         channels = sample_interference_channels(self.channel, seed=seeds, dtype=dtype)
+        matrices, noise = channels.matrices, channels.noise_power
+        widely_linear = self.processing == "widely_linear"
+        if widely_linear:
+            matrices, noise = widely_linear_channels(matrices, noise)
         primary = None
         if self.n_primaries:
             primary = PrimaryUsers.cat(
@@ -726,11 +779,12 @@ class InterferenceScenario:
                     for i, s in enumerate(seeds)
                 ]
             ).to(device, dtype)
+            primary = primary.real_composite() if widely_linear else primary
         real, b = channels.matrices.real.dtype, len(seeds)
         return InterferenceGame(
-            channels.matrices.to(device),
+            matrices.to(device),
             self.channel_uses,
-            channels.noise_power.to(device),
+            noise.to(device),
             self.channel.tx_power_w,
             self.semantic_weights(real).to(device).expand(b, -1, -1),
             self.target_energy(real).to(device).expand(b, -1),

@@ -25,6 +25,9 @@ EMBEDDED_AP = "resnet10t"
 EMBEDDED_USERS = ("levit_128s", "mlp", "effnet_lite0")
 #: User groups of the downlink.
 USER_GROUPS = ("heterogeneous", "homogeneous")
+#: Transceiver processing: the papers' complex-linear F, G on the packed symbols, or
+#: widely-linear ones (any real-linear map of the real-composite latent; ``docs/design.md``).
+PROCESSING = ("linear", "widely_linear")
 
 
 @functools.lru_cache(maxsize=8)
@@ -40,7 +43,8 @@ class LatentLink:
     Attributes:
         bank: the bank's name. tx, rx: encoder names.
         pair: :class:`~semgym.core.SemanticPair` of the train split (or its pilot share).
-        test_symbols: the transmitter's whitened test symbols, (n_test, d_x) complex128.
+        test_symbols: the transmitter's whitened test symbols, (n_test, d_x): complex128
+            packed symbols, or float64 real ones for widely-linear processing.
     """
 
     bank: str
@@ -61,28 +65,34 @@ class LatentLink:
         return float(bank.accuracy(self.rx, self.pair.rx_latents(estimates), bank.test_labels))
 
 
-def _prepare(bank_name: str, tx: str, rx: str, n_pilots: int | None, whiten: bool) -> LatentLink:
+def _prepare(
+    bank_name: str, tx: str, rx: str, n_pilots: int | None, whiten: bool, processing: str
+) -> LatentLink:
     bank = cached_bank(bank_name)
     tx_train = torch.as_tensor(bank.train(tx), dtype=_REAL)
     rx_train = torch.as_tensor(bank.train(rx), dtype=_REAL)
     if n_pilots is not None:
         tx_train, rx_train = tx_train[:n_pilots], rx_train[:n_pilots]
-    pair = core.prepare_pair(tx_train, rx_train, whiten_targets=whiten)
+    pair = core.prepare_pair(
+        tx_train, rx_train, whiten_targets=whiten, widely_linear=processing == "widely_linear"
+    )
     test = pair.tx_symbols(torch.as_tensor(bank.test(tx), dtype=_REAL))
     return LatentLink(bank_name, tx, rx, pair, test)
 
 
 @functools.lru_cache(maxsize=64)
-def latent_link(bank_name: str, tx: str, rx: str) -> LatentLink:
+def latent_link(bank_name: str, tx: str, rx: str, processing: str = "linear") -> LatentLink:
     """An interference link's pair on the whole train split (targets centered)."""
-    return _prepare(bank_name, tx, rx, None, whiten=False)
+    return _prepare(bank_name, tx, rx, None, whiten=False, processing=processing)
 
 
 @functools.lru_cache(maxsize=64)
-def downlink_user(bank_name: str, ap: str, user: str, n_pilots: int) -> LatentLink:
+def downlink_user(
+    bank_name: str, ap: str, user: str, n_pilots: int, processing: str = "linear"
+) -> LatentLink:
     """A downlink user's pair on the first ``n_pilots`` train samples, targets pre-whitened
     (privacy, federated paper §III-B)."""
-    return _prepare(bank_name, ap, user, n_pilots, whiten=True)
+    return _prepare(bank_name, ap, user, n_pilots, whiten=True, processing=processing)
 
 
 def check_encoders(bank_name: str, field: str, names: Sequence[str]) -> None:

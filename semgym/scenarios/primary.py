@@ -31,16 +31,18 @@ from torch import Tensor
 
 from semgym.channels import InterferenceChannelConfig, path_gain
 from semgym.core.linalg import identity_like
+from semgym.core.packing import real_composite
 
 
 @dataclass(frozen=True, eq=False)
 class PrimaryUsers:
     """Licensed links sharing the band with the L secondary links; validated at construction.
 
-    Attributes (B scenarios, L secondaries, P primaries, one channel use; H = I_K ⊗ H̄):
-        to_primary: H̄_{l→p}, (B, L, P, N_Rp, N_T) complex: secondary tx l → primary rx p.
-        to_secondary: H̄_{p→l}, (B, P, L, N_R, N_Tp) complex: primary tx p → secondary rx l.
-        direct: H̄_{p→p}, (B, P, N_Rp, N_Tp) complex: each primary's own link (for its rate).
+    Attributes (B scenarios, L secondaries, P primaries, one channel use; H = I_K ⊗ H̄; every
+    matrix complex, or all real in the real-composite form of :meth:`real_composite`):
+        to_primary: H̄_{l→p}, (B, L, P, N_Rp, N_T): secondary tx l → primary rx p.
+        to_secondary: H̄_{p→l}, (B, P, L, N_R, N_Tp): primary tx p → secondary rx l.
+        direct: H̄_{p→p}, (B, P, N_Rp, N_Tp): each primary's own link (for its rate).
         tx_covariance: Q_p, (B, P, N_Tp, N_Tp) Hermitian PSD, W per channel use.
         interference_cap_w: I_max,p, (B, P) W (> 0), average over channel uses.
         noise_power: σ² at the primary receivers, (B,) W (> 0).
@@ -55,16 +57,16 @@ class PrimaryUsers:
 
     def __post_init__(self) -> None:
         tp, ts = self.to_primary, self.to_secondary
-        if tp.ndim != 5 or not tp.is_complex():
-            raise ValueError(
-                f"to_primary must be complex (B, L, P, N_Rp, N_T), got {tuple(tp.shape)}"
-            )
+        if tp.ndim != 5:
+            raise ValueError(f"to_primary must be (B, L, P, N_Rp, N_T), got {tuple(tp.shape)}")
         b, n_links, n_prim, n_rp, _ = tp.shape
-        if ts.ndim != 5 or ts.shape[:3] != (b, n_prim, n_links) or not ts.is_complex():
+        if ts.ndim != 5 or ts.shape[:3] != (b, n_prim, n_links):
             raise ValueError(
-                f"to_secondary must be complex (B, P, L, N_R, N_Tp) = ({b}, {n_prim}, {n_links}, "
+                f"to_secondary must be (B, P, L, N_R, N_Tp) = ({b}, {n_prim}, {n_links}, "
                 f"., .), got {tuple(ts.shape)}"
             )
+        if len({t.is_complex() for t in (tp, ts, self.direct, self.tx_covariance)}) != 1:
+            raise ValueError("the primaries' matrices must be all complex or all real-composite")
         n_tp = ts.shape[-1]
         if tuple(self.direct.shape) != (b, n_prim, n_rp, n_tp):
             raise ValueError(
@@ -142,6 +144,20 @@ class PrimaryUsers:
         }
         return PrimaryUsers(**fields)
 
+    def real_composite(self) -> PrimaryUsers:
+        """The same primaries in real-composite form (widely-linear processing): channels A →
+        [[Re A, −Im A], [Im A, Re A]], the covariance Q of a proper CN(0, Q) signal → the
+        covariance Q_r = ½ [[Re Q, −Im Q], [Im Q, Re Q]] of its real composite, noise σ² → σ²/2
+        per real dimension; powers and caps are unchanged."""
+        return PrimaryUsers(
+            real_composite(self.to_primary),
+            real_composite(self.to_secondary),
+            real_composite(self.direct),
+            0.5 * real_composite(self.tx_covariance),
+            self.interference_cap_w,
+            0.5 * self.noise_power,
+        )
+
     def to(self, device: torch.device | str, dtype: torch.dtype) -> PrimaryUsers:
         """On ``device`` with complex fields in ``dtype`` and real ones in its real dtype."""
         real = torch.empty((), dtype=dtype).real.dtype
@@ -216,7 +232,9 @@ class PrimaryUsers:
 
     def rate(self, tx_covariance_blocks: Tensor) -> Tensor:
         """Each primary's rate, bit/s/Hz averaged over channel uses, (B, P):
-        log₂ det(I + H̄_pp Q_p H̄_ppᴴ R_p⁻¹), R_p = σ² I + Σ_l H̄_{l→p} Q_{l,k} H̄_{l→p}ᴴ.
+        log₂ det(I + H̄_pp Q_p H̄_ppᴴ R_p⁻¹), R_p = σ² I + Σ_l H̄_{l→p} Q_{l,k} H̄_{l→p}ᴴ
+        (½ log₂ det of the real-composite matrices in real-composite form: the same rate for
+        proper signals, the rate a widely-linear receiver gets from improper interference).
         Primaries do not interfere with each other (orthogonal licensed bands)."""
         h = self.to_primary.unsqueeze(3)
         q = tx_covariance_blocks.unsqueeze(2)
@@ -229,7 +247,8 @@ class PrimaryUsers:
         white = torch.linalg.solve_triangular(chol, signal, upper=False)
         white = torch.linalg.solve_triangular(chol, white.mH, upper=False)
         _, logdet = torch.linalg.slogdet(identity_like(white) + white)
-        return logdet.real.mean(-1) / math.log(2.0)
+        per_dimension = 1.0 if white.is_complex() else 0.5
+        return per_dimension * logdet.real.mean(-1) / math.log(2.0)
 
     def caps_hold(self, tx_covariance_blocks: Tensor, rtol: float = 1e-6) -> Tensor:
         """(B,) bool: every primary's received interference is within its cap."""

@@ -28,8 +28,10 @@ from semgym.core import (
     augmented_lagrangian,
     effective_channel,
     federated_precoder_step,
+    gaussian,
     normalized_mse,
     primal_residual,
+    squared_magnitude,
 )
 from semgym.scenarios.interference import GameOperator, InterferenceGame
 
@@ -58,6 +60,14 @@ class AdmmRun:
     lagrangian: Tensor
     residual: Tensor
     mse: Tensor
+
+
+def draw_precoder(shape: tuple[int, int], dtype: torch.dtype, generator: torch.Generator) -> Tensor:
+    """F⁽⁰⁾ (rows, cols) with i.i.d. CN(0, 1) entries (N(0, 1) for a real ``dtype``: the
+    real-composite, widely-linear form), drawn in double precision on the CPU (the same draw
+    for every dtype and device), then cast."""
+    wide = torch.complex128 if dtype.is_complex else torch.float64
+    return gaussian(shape, 1.0, dtype=wide, generator=generator).to(dtype)
 
 
 def admm_alignment(
@@ -186,7 +196,8 @@ def mui_agnostic_admm(
     Each link l runs :func:`admm_alignment` with one user: its own pair's P_l and tr(R_y,l),
     its direct channel I_K ⊗ H̄_ll, Σ_n = σ²I and the budget K·P_max, from
     F⁽⁰⁾ ~ CN(0, 1) scaled to tr(F Fᴴ) = K·P_max (seeded; the same draw for the B games).
-    It transmits the feasible Z_l. Under the MUI R_n,l (5) of the other links' Z_j:
+    It transmits the feasible Z_l (in real-composite form, N(0, 1) entries, for a
+    widely-linear game). Under the MUI R_n,l (5) of the other links' Z_j:
 
     - ``receiver="wiener"`` (default): each receiver knows its MUI+noise covariance and uses
       the Wiener filter recomputed under it; the MSE is the closed form
@@ -238,9 +249,8 @@ def mui_agnostic_admm(
         energy = stats.target_energy.to(device=device, dtype=sigma2.dtype)
         cross = cross.expand(n_games, *cross.shape[-2:]).unsqueeze(-3)
         energy = energy.expand(n_games).unsqueeze(-1)
-        parts = torch.randn(direct.shape[-1], stats.tx_dim, 2, dtype=torch.float64, generator=gen)
-        start = torch.view_as_complex(parts).to(device=device, dtype=cdtype)
-        start = start * (budget / start.abs().square().sum()).sqrt()
+        start = draw_precoder((direct.shape[-1], stats.tx_dim), cdtype, gen).to(device)
+        start = start * (budget / squared_magnitude(start).sum()).sqrt()
         run = admm_alignment(
             cross,
             energy,

@@ -33,7 +33,7 @@ import torch
 from torch import Tensor
 
 from semgym._validation import check_positive, check_positive_int
-from semgym.core import direct_channels, squared_magnitude
+from semgym.core import direct_channels, gaussian, squared_magnitude
 from semgym.scenarios.interference import GameOperator, GameState, InterferenceGame
 
 
@@ -92,8 +92,8 @@ def contraction_diagnostic(
     for j in range(n_links):
         phi = factors[:, j]  # (B, nb, n, n)
         for _ in range(n_directions):
-            parts = torch.randn(*phi.shape, 2, dtype=game.weights.dtype, generator=gen)
-            direction = torch.view_as_complex(parts).to(phi)
+            wide = torch.complex128 if phi.is_complex() else torch.float64
+            direction = gaussian(tuple(phi.shape), 2.0, dtype=wide, generator=gen).to(phi)
             first_order = frobenius(direction @ phi.mH + phi @ direction.mH)
             scale = torch.where(
                 first_order > 0, delta / first_order.clamp_min(1e-300), delta**0.5

@@ -28,7 +28,7 @@ from semgym._validation import check_positive, check_positive_int
 from semgym.core import normalized_mse
 from semgym.scenarios._scores import NetworkScores
 from semgym.scenarios.downlink import Downlink, DownlinkConfig
-from semgym.solvers.admm import AdmmRun, admm_alignment
+from semgym.solvers.admm import AdmmRun, admm_alignment, draw_precoder
 
 
 @dataclass(frozen=True)
@@ -131,8 +131,7 @@ def federated_admm(downlink: Downlink, settings: FederatedSettings | None = None
     dense = downlink.dense
     cdtype, device = dense.dtype, dense.device
     gen = torch.Generator().manual_seed(settings.seed)
-    parts = torch.randn(dense.shape[-1], downlink.tx_dim, 2, dtype=torch.float64, generator=gen)
-    start = torch.view_as_complex(parts).mul(0.5**0.5).to(device=device, dtype=cdtype)
+    start = draw_precoder((dense.shape[-1], downlink.tx_dim), cdtype, gen).to(device)
     batch = downlink.batch_shape
     run = admm_alignment(
         downlink.cross_covariance,

@@ -100,7 +100,7 @@ def _selection(downlink: Downlink, index: Tensor) -> Tensor:
 def _top_index(downlink: Downlink) -> Tensor:
     """The B whitened components with the largest Σ_l ‖P_l e_j‖², ascending index order."""
     energy = downlink.cross_gram.diagonal(dim1=-2, dim2=-1).real.sum(0)  # Σ_l ‖P_l e_j‖², (d_x,)
-    return energy.topk(downlink.config.n_modes).indices.sort().values
+    return energy.topk(downlink.n_modes).indices.sort().values
 
 
 def _result(
@@ -130,7 +130,7 @@ def _result(
 def _mmse_svd_equalizer(downlink: Downlink) -> Tensor:
     """E_l = (Hᴴ H + I/SNR_l)⁻¹ Hᴴ on the dense I_K ⊗ H̄_l (block-diagonal, same as I_K ⊗ ·)."""
     dense, config = downlink.dense, downlink.config
-    inv_snr = downlink.noise_power * (downlink.config.n_modes / config.power)  # σ_l² / (P_T / B)
+    inv_snr = downlink.noise_power * (downlink.n_modes / config.power)  # σ_l² / (P_T / B)
     gram = dense.mH @ dense
     system = gram + inv_snr[..., None, None] * identity_like(gram)
     return torch.linalg.solve(system, dense.mH)
@@ -166,7 +166,7 @@ def first_k(downlink: Downlink, *, receiver: str = "wiener") -> BaselineResult:
     """
     _check(downlink)
     receiver = check_choice("receiver", receiver, BASELINE_RECEIVERS)
-    index = torch.arange(downlink.config.n_modes)
+    index = torch.arange(downlink.n_modes)
     return _selection_baseline("first_k", index, downlink, receiver, 0)
 
 
@@ -177,7 +177,7 @@ def top_k(downlink: Downlink, *, receiver: str = "wiener") -> BaselineResult:
     """
     _check(downlink)
     receiver = check_choice("receiver", receiver, BASELINE_RECEIVERS)
-    side = downlink.config.n_users * downlink.config.n_modes
+    side = downlink.config.n_users * downlink.n_modes
     return _selection_baseline("top_k", _top_index(downlink), downlink, receiver, side)
 
 
@@ -201,7 +201,7 @@ def multi_link(downlink: Downlink) -> BaselineResult:
     bound on the MSE of any shared precoder with a Wiener receiver (e.g. federated ADMM's).
     """
     _check(downlink)
-    m = downlink.config.n_modes
+    m = downlink.n_modes
     stats = [p.stats for p in downlink.pairs]
     real = downlink.target_energy.dtype
     device = downlink.dense.device
