@@ -9,7 +9,9 @@ not counted). Rows:
   ``GameOperator(structure="dense")``), B = 64 on the CPU.
 - ``vector env``: :class:`semgym.vector.InterferenceVecEnv` (float32) on the CPU for
   num_envs ∈ {1, 64, 1024}, and on CUDA (when present) from 1,024 envs doubling up to
-  ``--max-gpu-envs`` or the largest that fits.
+  ``--max-gpu-envs`` or the largest that fits; at 1,024 envs also with
+  ``processing="widely_linear"`` (2M = 160 real modes: 16 × 16 real eigenproblems per channel
+  use instead of 8 × 8 complex ones), with its ratio to the linear row.
 
 An agent-step is one link acting once: a step of B envs counts B·L. Ratios are against the
 PettingZoo env and the dense path measured in the same run. The "floor" rows time only the
@@ -72,8 +74,17 @@ def dense_rate(latents: str, num_envs: int, seconds: float) -> float:
     return steps * num_envs * scenario.n_links / (time.perf_counter() - start)
 
 
-def vector_rate(latents: str, num_envs: int, device: str, seconds: float) -> float:
-    venv = InterferenceVecEnv(num_envs, device=device, **SETTING, latents=latents, max_cycles=10**9)
+def vector_rate(
+    latents: str, num_envs: int, device: str, seconds: float, processing: str = "linear"
+) -> float:
+    venv = InterferenceVecEnv(
+        num_envs,
+        device=device,
+        **SETTING,
+        latents=latents,
+        max_cycles=10**9,
+        processing=processing,
+    )
     venv.reset(seed=0)
     actions = venv.best_response_actions()
     for _ in range(2):  # warm-up
@@ -151,6 +162,9 @@ def main() -> None:
         rows.append(
             (f"vector env ({n} envs, CPU)", vector_rate(args.latents, n, "cpu", args.seconds))
         )
+    linear = rows[-1][1]
+    wide = vector_rate(args.latents, 1024, "cpu", args.seconds, "widely_linear")
+    rows.append(("vector env (1024 envs, CPU, widely linear)", wide))
     eigh_floor, lapack_floor = lapack_floor_rates(1024, args.seconds)
     rows.append(("(floor: the 8×8 eigensolves alone, 1024 envs, CPU)", eigh_floor))
     rows.append(("(floor: eigensolves + Cholesky + triangular solves, 1024 envs)", lapack_floor))
@@ -163,6 +177,9 @@ def main() -> None:
                 print(f"(stopped at {n} envs: out of GPU memory)")
                 break
             rows.append((f"vector env ({n} envs, CUDA)", rate))
+            if n == 1024:
+                wide_gpu = vector_rate(args.latents, n, "cuda", args.seconds, "widely_linear")
+                rows.append((f"vector env ({n} envs, CUDA, widely linear)", wide_gpu))
             torch.cuda.empty_cache()
             n *= 4
     else:
@@ -171,6 +188,7 @@ def main() -> None:
     print(f"{'path':<{width}}  {'agent-steps/s':>14}  {'vs PettingZoo':>13}  {'vs dense':>9}")
     for name, rate in rows:
         print(f"{name:<{width}}  {rate:>14,.0f}  {rate / pz:>12.1f}×  {rate / dense:>8.1f}×")
+    print(f"\nwidely linear / linear at 1,024 envs on the CPU: {wide / linear:.2f}×")
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ from semgym.core.statistics import (
     SemanticStatistics,
     prepare_pair,
     semantic_statistics,
+    symbols,
 )
 from semgym.core.waterfill import (
     priced_semantic_waterfill,
@@ -125,6 +126,7 @@ __all__ = [
     "structured_mse_whitened",
     "structured_precoder",
     "sylvester_precoder_step",
+    "symbols",
     "transmit",
     "whitened_channel",
     "wiener_equalizer",

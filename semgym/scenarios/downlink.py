@@ -199,15 +199,15 @@ class Downlink:
             raise ValueError(f"channels must be (..., L, N_R, N_T) = (..., {want}), got {shape}")
         if not channels.is_complex():
             raise ValueError("channels must be complex")
+        widely_linear = {p.widely_linear for p in pairs}
+        if len(widely_linear) != 1:
+            raise ValueError("pairs must all be linear or all widely linear")
+        real_form = widely_linear.pop()
         tx_dims = {p.stats.tx_dim for p in pairs}
         if len(tx_dims) != 1:
             raise ValueError(
                 f"every pair must share the AP latents (one d_x), got {sorted(tx_dims)}"
             )
-        widely_linear = {p.widely_linear for p in pairs}
-        if len(widely_linear) != 1:
-            raise ValueError("pairs must all be linear or all widely linear")
-        real_form = widely_linear.pop()
         n_modes = config.n_modes * (2 if real_form else 1)
         check_mode_count(n_modes, tx_dims.pop())
         n_pilots = check_positive_int("n_pilots", n_pilots)
