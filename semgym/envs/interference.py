@@ -157,6 +157,10 @@ class InterferenceEnv(SemgymParallelEnv):
       interference price (journal abstract).
     - ``info_accuracy=False``: report accuracy in infos whatever the reward.
     - ``render_mode=None``: ``"rgb_array"`` or ``"human"``.
+    - ``processing="linear"``: the papers' complex-linear transceivers, or
+      ``"widely_linear"`` (any real-linear map of the real-composite latent, ``docs/design.md``):
+      then every M in this manual is 2·K·N_T real modes (same budget), and precoder actions
+      hold the real F̄ itself (no imaginary half).
     - ``dtype="float64"``: precision of the computations (``"float32"`` is what the vector env
       uses by default; observations are float32 either way).
 
