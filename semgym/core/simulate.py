@@ -29,6 +29,13 @@ def gaussian(
     return samples * torch.as_tensor(power, dtype=real_dtype, device=samples.device).sqrt()
 
 
+def _unit_noise(like: Tensor, generator: torch.Generator | None) -> Tensor:
+    """Unit-power Gaussian noise shaped, typed and placed like ``like`` (see :func:`gaussian`)."""
+    return gaussian(
+        tuple(like.shape), 1.0, dtype=like.dtype, device=like.device, generator=generator
+    )
+
+
 def transmit(
     tx_symbols: Tensor,
     channels: Tensor,
@@ -47,13 +54,7 @@ def transmit(
     received = torch.einsum("...jlab,...jnb->...lna", channels, tx_symbols)
     sigma2 = torch.as_tensor(noise_power, dtype=received.real.dtype, device=received.device)
     sigma2 = sigma2.expand(received.shape[:-2])
-    noise = gaussian(
-        tuple(received.shape),
-        1.0,
-        dtype=received.dtype,
-        device=received.device,
-        generator=generator,
-    )
+    noise = _unit_noise(received, generator)
     return received + noise * sigma2.sqrt()[..., None, None]
 
 
@@ -94,13 +95,7 @@ def simulate_network(
             extra_noise_covariance
             + 1e-30 * torch.eye(received.shape[-1], dtype=received.dtype, device=received.device)
         )
-        white = gaussian(
-            tuple(received.shape),
-            1.0,
-            dtype=received.dtype,
-            device=received.device,
-            generator=generator,
-        )
+        white = _unit_noise(received, generator)
         received = received + white @ chol.mT
     estimates = []
     for l_idx in range(n_links):

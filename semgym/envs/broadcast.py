@@ -164,11 +164,9 @@ class BroadcastEnv(SemgymParallelEnv):
     - ``reward="nmse"``, ``max_cycles=30``, ``action_mode="precoder"``.
     - ``info_accuracy=False``: report accuracy in infos whatever the reward.
     - ``render_mode=None``: no rendering is implemented.
-
-    - ``processing="linear"``: the papers' complex-linear transceivers, or
-      ``"widely_linear"`` (any real-linear map of the real-composite latent, ``docs/design.md``):
-      then every M in this manual is 2·K·N_T real modes (same budget), and precoder actions
-      hold the real F̄ itself (no imaginary half).
+    - ``processing="linear"`` or ``"widely_linear"``, as in ``interference_v0``: widely
+      linear, M is 2·K·N_T real modes and d_x the AP's d real symbols, and a ``precoder``
+      action is the real F̄ itself, (M·d_x,).
     - ``dtype="float64"``: precision of the computations (``"float32"`` is what the vector env
       uses by default; observations are float32 either way).
 
