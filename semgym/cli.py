@@ -1,4 +1,4 @@
-"""Command line: ``semgym demo``, ``semgym latents ...``."""
+"""Command line: ``semgym demo``, ``semgym latents ...``, ``semgym figures ...``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 def build_parser() -> argparse.ArgumentParser:
     """The ``semgym`` argument parser with every subcommand attached."""
     from semgym import demo
+    from semgym.figures import cli as figures_cli
     from semgym.latents import cli as latents_cli
 
     parser = argparse.ArgumentParser(prog="semgym", description=__doc__)
@@ -17,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     demo.add_subparser(sub)
     latents_cli.add_subparser(sub)
+    figures_cli.add_subparser(sub)
     return parser
 
 

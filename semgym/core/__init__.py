@@ -44,6 +44,7 @@ from semgym.core.mse import (
     alignment_mse,
     captured_energy,
     normalized_mse,
+    per_element_mse,
     structured_mse_whitened,
     wiener_equalizer,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "kron_identity",
     "mode_factor",
     "normalized_mse",
+    "per_element_mse",
     "prepare_pair",
     "priced_semantic_waterfill",
     "primal_residual",

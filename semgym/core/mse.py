@@ -11,7 +11,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from semgym.core.linalg import cholesky, identity_like, real_inner, real_trace
+from semgym.core.linalg import (
+    cholesky,
+    identity_like,
+    real_inner,
+    real_trace,
+    squared_magnitude,
+)
 
 
 def wiener_equalizer(
@@ -74,3 +80,15 @@ def captured_energy(gram: Tensor, weights: Tensor) -> Tensor:
 def normalized_mse(mse: Tensor, target_energy: Tensor) -> Tensor:
     """NMSE = MSE / tr(R_y): 1.0 means nothing was conveyed (predicting the mean)."""
     return mse / target_energy
+
+
+def per_element_mse(estimates: Tensor, targets: Tensor) -> Tensor:
+    """Mean of |estimate − target|² over samples and features, (...), from (..., n, d) each:
+    the per-element MSE of simulated estimates against their targets (e.g. a receiver's
+    de-whitened latents against its own latents on the test split)."""
+    if estimates.shape[-2:] != targets.shape[-2:]:
+        raise ValueError(
+            f"estimates {tuple(estimates.shape)} and targets {tuple(targets.shape)} must end "
+            "in the same (n, d)"
+        )
+    return squared_magnitude(estimates - targets).mean((-2, -1))

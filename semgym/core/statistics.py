@@ -142,9 +142,11 @@ class SemanticPair:
         """Real rx latents (..., n, m) → centered targets (..., n, d_y), packed or real."""
         return self.rx_whitener.apply(self._symbols(rx_latents))
 
-    def rx_latents(self, estimates: Tensor) -> Tensor:
-        """Estimated targets (..., n, d_y) → real receiver latents (..., n, m) for its task head."""
-        latents = self.rx_whitener.invert(estimates)
+    def rx_latents(self, estimates: Tensor, *, dewhiten: bool = True) -> Tensor:
+        """Estimated targets (..., n, d_y) → real receiver latents (..., n, m) for its task head
+        (``dewhiten=False``: unpacked but left in the whitened coordinates, e.g. to show what a
+        head makes of targets that were never de-whitened)."""
+        latents = self.rx_whitener.invert(estimates) if dewhiten else estimates
         if self.widely_linear:
             return latents[..., : self.rx_real_dim]
         return complex_to_real(latents, self.rx_real_dim)

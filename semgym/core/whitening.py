@@ -28,18 +28,26 @@ class Whitener:
         mean: (..., d) sample mean (zeros when not centering).
         factor: (..., d, d) lower-triangular L with L Lᴴ = covariance (+ ridge); the identity
             when not whitening.
+        identity: ``factor`` is the identity (centering only): :meth:`apply` and
+            :meth:`invert` skip the d × d product (the same result, without O(n·d²) work).
     """
 
     mean: Tensor
     factor: Tensor
+    identity: bool = False
 
     def apply(self, samples: Tensor) -> Tensor:
         """Centered, whitened samples (..., n, d)."""
         centered = samples - self.mean.unsqueeze(-2)
+        if self.identity:
+            batch = torch.broadcast_shapes(centered.shape[:-2], self.factor.shape[:-2])
+            return centered.expand(*batch, *centered.shape[-2:])
         return torch.linalg.solve_triangular(self.factor, centered.mT, upper=False).mT
 
     def invert(self, whitened: Tensor) -> Tensor:
         """Samples (..., n, d) in the original coordinates."""
+        if self.identity:
+            return whitened + self.mean.unsqueeze(-2)
         return whitened @ self.factor.mT + self.mean.unsqueeze(-2)
 
 
@@ -87,7 +95,7 @@ def fit_whitener(
     d = samples.shape[-1]
     if not whiten:
         eye = torch.eye(d, dtype=samples.dtype, device=samples.device)
-        return Whitener(mean, eye.expand(*samples.shape[:-2], d, d))
+        return Whitener(mean, eye.expand(*samples.shape[:-2], d, d), identity=True)
     cov = sample_covariance(samples - mean.unsqueeze(-2))
     if proper:
         if samples.is_complex() or d % 2:

@@ -12,7 +12,15 @@
 - :mod:`~semgym.scenarios.accuracy`: task accuracy through the simulated channel.
 """
 
-from semgym.scenarios.accuracy import downlink_accuracy, game_accuracy, simulated_accuracy
+from semgym.scenarios.accuracy import (
+    downlink_accuracy,
+    downlink_estimates,
+    game_accuracy,
+    network_accuracy,
+    simulated_accuracy,
+    simulated_estimates,
+    structured_precoders,
+)
 from semgym.scenarios.downlink import (
     Downlink,
     DownlinkConfig,
@@ -30,8 +38,10 @@ from semgym.scenarios.interference import (
     GameState,
     InterferenceGame,
     InterferenceScenario,
+    PrecoderEvaluation,
     Received,
     Response,
+    evaluate_precoders,
     relative_change,
 )
 from semgym.scenarios.latents import LatentLink, cached_bank, downlink_user, latent_link
@@ -50,17 +60,23 @@ __all__ = [
     "InterferenceScenario",
     "LatentLink",
     "PooledModes",
+    "PrecoderEvaluation",
     "PrimaryUsers",
     "Received",
     "Response",
     "cached_bank",
     "downlink_accuracy",
+    "downlink_estimates",
     "downlink_noise_power",
     "downlink_user",
+    "evaluate_precoders",
     "game_accuracy",
     "latent_link",
+    "network_accuracy",
     "pilot_count",
     "prepare_users",
     "relative_change",
     "simulated_accuracy",
+    "simulated_estimates",
+    "structured_precoders",
 ]

@@ -10,6 +10,7 @@ broadcast env, the demo and the figures all call it through :func:`game_accuracy
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -21,7 +22,7 @@ from semgym.scenarios.interference import Evaluation, GameState, InterferenceGam
 from semgym.scenarios.latents import LatentLink
 
 
-def simulated_accuracy(
+def simulated_estimates(
     links: Sequence[LatentLink],
     precoders: Sequence[Tensor],
     channels: Tensor,
@@ -30,8 +31,9 @@ def simulated_accuracy(
     *,
     extra_noise_covariance: Tensor | None = None,
     seed: int,
-) -> np.ndarray:
-    """Each receiver's test accuracy (L,) through a network of L transmitter–receiver links.
+) -> list[Tensor]:
+    """Every receiver's estimates of its whitened test targets, (n_test, d_y,l) per link,
+    through a network of L transmitter–receiver links.
 
     Arguments:
         links: receiver l's :class:`~semgym.scenarios.LatentLink` (its pair, its transmitter's
@@ -49,7 +51,7 @@ def simulated_accuracy(
         core.wiener_equalizer(link.pair.stats.cross_covariance, f, direct[i], noise_covariance[i])
         for i, (link, f) in enumerate(zip(links, precoders, strict=True))
     ]
-    estimates = core.simulate_network(
+    return core.simulate_network(
         [link.test_symbols for link in links],
         precoders,
         channels,
@@ -58,7 +60,62 @@ def simulated_accuracy(
         extra_noise_covariance=extra_noise_covariance,
         generator=torch.Generator().manual_seed(int(seed)),
     )
+
+
+def simulated_accuracy(
+    links: Sequence[LatentLink], precoders: Sequence[Tensor], *args: Any, **kwargs: Any
+) -> np.ndarray:
+    """Each receiver's test accuracy (L,): its head on the de-whitened estimates of
+    :func:`simulated_estimates` (same arguments)."""
+    estimates = simulated_estimates(links, precoders, *args, **kwargs)
     return np.array([link.accuracy(est) for link, est in zip(links, estimates, strict=True)])
+
+
+def network_accuracy(
+    game: InterferenceGame,
+    links: Sequence[LatentLink],
+    precoders: Sequence[Tensor],
+    noise_covariance: Tensor,
+    *,
+    index: int = 0,
+    seed: int,
+    interference: bool = True,
+) -> np.ndarray:
+    """Every link's test accuracy (L,) in game ``index`` of a batch under any precoders F_l
+    (M, d_x,l), receivers designed for ``noise_covariance`` R_n,l (L, A, A) dense; the
+    primaries' signals reach the receivers as Gaussian noise; ``interference=False`` removes
+    the cross links."""
+    k = game.channel_uses
+    channels = core.kron_identity(game.channels[index], k)
+    if not interference:
+        channels = channels * torch.eye(game.n_links, dtype=channels.dtype)[:, :, None, None]
+    extra = None
+    if game.primary is not None:
+        extra = core.kron_identity(game.primary.secondary_noise()[index], k)
+    return simulated_accuracy(
+        links,
+        precoders,
+        channels,
+        game.noise_power[index],
+        noise_covariance,
+        extra_noise_covariance=extra,
+        seed=seed,
+    )
+
+
+def structured_precoders(
+    game: InterferenceGame, state: GameState, links: Sequence[LatentLink]
+) -> list[Tensor]:
+    """F_l = V_l diag(√p_l) Q̃_lᴴ (11) of every link, (B, M, d_x,l) each."""
+    modes, powers = state.modes, state.powers
+    return [
+        core.structured_precoder(
+            modes[:, i],
+            powers[:, i],
+            link.pair.stats.semantic_directions(game.n_modes).to(modes.dtype),
+        )
+        for i, link in enumerate(links)
+    ]
 
 
 def game_accuracy(
@@ -71,42 +128,32 @@ def game_accuracy(
     seed: int,
 ) -> np.ndarray:
     """Every link's test accuracy (L,) in game ``index`` of a batch, under the state's
-    precoders F_l = V_l diag(√p_l) Q̃_lᴴ and the MUI its :class:`Evaluation` holds (the
-    primaries' signals reach the receivers as Gaussian noise)."""
-    k = game.channel_uses
-    modes, powers = state.modes[index], state.powers[index]
-    precoders = [
-        core.structured_precoder(
-            modes[i], powers[i], link.pair.stats.semantic_directions(game.n_modes).to(modes.dtype)
-        )
-        for i, link in enumerate(links)
-    ]
+    precoders F_l = V_l diag(√p_l) Q̃_lᴴ and the MUI its :class:`Evaluation` holds."""
+    precoders = [f[index] for f in structured_precoders(game, state, links)]
     noise = core.block_diagonal(evaluation.received.noise_covariance[index])  # (L, KA, KA)
-    extra = None
-    if game.primary is not None:
-        extra = core.kron_identity(game.primary.secondary_noise()[index], k)
-    return simulated_accuracy(
-        links,
-        precoders,
-        core.kron_identity(game.channels[index], k),
-        game.noise_power[index],
-        noise,
-        extra_noise_covariance=extra,
-        seed=seed,
-    )
+    return network_accuracy(game, links, precoders, noise, index=index, seed=seed)
 
 
-def downlink_accuracy(
+def downlink_estimates(
     downlink: Downlink, precoder: Tensor, users: Sequence[LatentLink], *, seed: int
-) -> np.ndarray:
-    """Each user's test accuracy (L,) on a single downlink realization: x → F → H_l → + n_l →
-    Wiener G_l → de-whiten → head. ``precoder`` is the shared F (M, d_x), or one per user
+) -> list[Tensor]:
+    """Each user's estimates of its whitened test targets on a single downlink realization:
+    x → F → H_l → + n_l → Wiener G_l. ``precoder`` is the shared F (M, d_x), or one per user
     (L, M, d_x) (each user decodes its own)."""
     n_users = downlink.config.n_users
     precoders = precoder if precoder.dim() == 3 else precoder.expand(n_users, -1, -1)
     dense = downlink.dense  # (L, A, M)
     eye = torch.eye(n_users, dtype=dense.dtype, device=dense.device)
     channels = eye[:, :, None, None] * dense.unsqueeze(0)  # (L, L, A, M), H_l on the diagonal
-    return simulated_accuracy(
+    return simulated_estimates(
         users, list(precoders), channels, downlink.noise_power, downlink.noise_covariance, seed=seed
     )
+
+
+def downlink_accuracy(
+    downlink: Downlink, precoder: Tensor, users: Sequence[LatentLink], *, seed: int
+) -> np.ndarray:
+    """Each user's test accuracy (L,) on a single downlink realization: its head on the
+    de-whitened :func:`downlink_estimates`."""
+    estimates = downlink_estimates(downlink, precoder, users, seed=seed)
+    return np.array([u.accuracy(est) for u, est in zip(users, estimates, strict=True)])

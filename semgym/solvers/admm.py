@@ -29,14 +29,15 @@ from semgym.core import (
     effective_channel,
     federated_precoder_step,
     gaussian,
-    normalized_mse,
     primal_residual,
     squared_magnitude,
 )
-from semgym.scenarios.interference import GameOperator, InterferenceGame
-
-#: Receivers :func:`mui_agnostic_admm` can evaluate with.
-RECEIVERS = ("wiener", "design")
+from semgym.scenarios.interference import (
+    RECEIVERS,
+    GameOperator,
+    InterferenceGame,
+    evaluate_precoders,
+)
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,7 @@ def mui_agnostic_admm(
     iterations: int = 30,
     receiver: str = "wiener",
     seed: int = 0,
+    track: bool = True,
 ) -> MuiAgnosticAdmm:
     """Align each link alone by ADMM ignoring MUI, then evaluate under the real MUI.
 
@@ -216,6 +218,9 @@ def mui_agnostic_admm(
             the semantic weights); unbatched or batched (B,) statistics.
         channel_uses: K, with channels only (a game carries its own).
         rho: ρ (> 0). iterations: T (>= 1). seed: F⁽⁰⁾ draw.
+        track: record every iteration's diagnostics in ``runs`` (see :func:`admm_alignment`);
+            False leaves the histories empty and computes ``mui_free_mse`` once, from the final
+            Z_l. The designs are the same either way.
     """
     receiver = check_choice("receiver", receiver, RECEIVERS)
     if isinstance(game_or_channels, InterferenceGame):
@@ -260,36 +265,25 @@ def mui_agnostic_admm(
             budget=budget,
             rho=rho,
             iterations=iterations,
+            track=track,
         )
         runs.append(run)
         precoders.append(run.consensus)
-    # the transmitted Z_l are the factors of their covariances (zero columns pad them to one width)
-    width = max(z.shape[-1] for z in precoders)
-    factors = torch.stack(
-        [torch.nn.functional.pad(z, (0, width - z.shape[-1])) for z in precoders], 1
-    ).unsqueeze(2)  # (B, L, 1, M, d_x,max)
-    received = op.received(factors)  # the real MUI (and the primaries' signals, if any)
-    noise, effective = received.noise_covariance[:, :, 0], received.effective[:, :, 0]
-    mse, free, energies = [], [], []
+    scores = evaluate_precoders(game, pairs, precoders, receiver=receiver)
+    free = []
     for link, (pair, z) in enumerate(zip(pairs, precoders, strict=True)):
-        stats = pair.stats
-        energies.append(stats.target_energy.to(sigma2.dtype).to(device).expand(n_games))
-        free.append(runs[link].mse[-1, ..., 0])
-        if receiver == "wiener":
-            gram = stats.cross_gram.to(device=device, dtype=cdtype)
-            mse.append(alignment_mse(z, effective[:, link], gram, energies[-1]))
-        else:
-            h = direct[:, link]
-            cross = stats.cross_covariance.to(device=device, dtype=cdtype)
-            design = admm_equalizer_step(cross, z, h, white)
-            mse.append(alignment_objective(design, h, z, cross, energies[-1], noise[:, link]))
-    mse_t = torch.stack(mse, -1)
-    nmse = normalized_mse(mse_t, torch.stack(energies, -1))
+        if track:
+            free.append(runs[link].mse[-1, ..., 0])
+        else:  # the design's own score: the Wiener MSE under σ² I, from its final Z
+            gram = pair.stats.cross_gram.to(device=device, dtype=cdtype)
+            alone = effective_channel(direct[:, link], white)
+            energy = pair.stats.target_energy.to(sigma2.dtype).to(device).expand(n_games)
+            free.append(alignment_mse(z, alone, gram, energy))
     return MuiAgnosticAdmm(
-        mse_t,
-        nmse,
-        mse_t.mean(-1),
-        nmse.mean(-1),
+        scores.mse,
+        scores.nmse,
+        scores.mse.mean(-1),
+        scores.nmse.mean(-1),
         torch.stack(free, -1),
         precoders,
         torch.stack([z @ z.mH for z in precoders], 1),

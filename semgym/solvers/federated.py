@@ -118,10 +118,16 @@ class FederatedTrace(AdmmRun, NetworkScores):
     protocol: ProtocolCost
 
 
-def federated_admm(downlink: Downlink, settings: FederatedSettings | None = None) -> FederatedTrace:
+def federated_admm(
+    downlink: Downlink, settings: FederatedSettings | None = None, *, track: bool = True
+) -> FederatedTrace:
     """Federated ADMM (Algorithm 1) on a downlink: T rounds of G (7), F (8)–(15), Z (17) and
     U (18) steps from F⁽⁰⁾ ~ CN(0, 1) (seeded), Z = U = 0; the users' per-iteration MSE is the
-    downlink's own score (:meth:`~semgym.scenarios.Downlink.evaluate`) of Z⁽ᵗ⁾."""
+    downlink's own score (:meth:`~semgym.scenarios.Downlink.evaluate`) of Z⁽ᵗ⁾.
+
+    ``track=False`` skips the per-iteration diagnostics (a fraction of the cost):
+    ``objective``, ``lagrangian`` and ``residual`` are then empty and ``mse``/``nmse`` hold one
+    row, the final Z's."""
     if not isinstance(downlink, Downlink):
         raise ValueError(f"downlink must be a Downlink, got {type(downlink).__name__}")
     settings = FederatedSettings() if settings is None else settings
@@ -142,8 +148,11 @@ def federated_admm(downlink: Downlink, settings: FederatedSettings | None = None
         budget=config.power,
         rho=settings.rho,
         iterations=settings.iterations,
+        track=track,
         effective=downlink.effective,
     )
+    if not track:  # the final Z's score, as the tracked last row would be
+        run = dataclasses.replace(run, mse=downlink.evaluate(run.consensus).mse.unsqueeze(0))
     return FederatedTrace(
         **{f.name: getattr(run, f.name) for f in dataclasses.fields(run)},
         nmse=normalized_mse(run.mse, downlink.target_energy),

@@ -1,0 +1,343 @@
+"""Sweeps as data: a grid of independent points, cached on disk, run locally or on Ray.
+
+A :class:`Point` is one parameter set of a figure (every parameter but the channel seed) and
+the name of the *kind* of computation that evaluates it. A kind is a function registered with
+:func:`compute_kind`; it takes the point's parameters and a batch of seeds and returns, per
+seed, the tidy rows of that point (dicts of scalars), computing the seeds as one batch where
+the solvers are batched.
+
+:func:`run_sweep` evaluates a list of points for a list of seeds:
+
+- every (point, seed) is cached as one JSON file named by a hash of the kind, its version, the
+  parameters and the seed (:class:`PointCache`); a rerun loads what is there and computes only
+  the missing seeds of each point, so an interrupted sweep resumes and a changed parameter
+  recomputes;
+- ``backend="local"`` runs the points one after another in this process, ``backend="ray"``
+  as Ray tasks (a local Ray instance, or the cluster at ``address``), one task per point;
+  Ray is imported only then;
+- rows come back in the order of the points, then of the seeds, whatever the backend, so the
+  local and the Ray path write the same CSV.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from semgym._validation import check_choice
+from semgym.scenarios.latents import PROCESSING
+
+logger = logging.getLogger(__name__)
+
+#: The channel seeds of every figure in both papers.
+PAPER_SEEDS = (27, 42, 100, 123, 144, 200)
+#: Seeds of the reduced ``--quick`` grids (CI).
+QUICK_SEEDS = (27, 42)
+#: Transceiver processing a sweep accepts: the papers' complex-linear model or widely linear.
+PROCESSING_MODES = PROCESSING
+#: Where the points run.
+BACKENDS = ("local", "ray")
+
+Scalar = str | int | float | bool | None
+Row = dict[str, Scalar]
+ComputeFn = Callable[[Mapping[str, Any], tuple[int, ...]], dict[int, list[Row]]]
+
+
+def check_processing(processing: object) -> str:
+    """``processing`` if it is one of :data:`PROCESSING_MODES`, else a ``ValueError``."""
+    if processing not in PROCESSING_MODES:
+        raise ValueError(
+            f"processing {processing!r} is not available; choose one of "
+            f"{', '.join(map(repr, PROCESSING_MODES))}"
+        )
+    return str(processing)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A registered computation: ``fn(params, seeds) -> {seed: rows}``; ``version`` enters every
+    cache key, so bumping it recomputes the cached points of this kind."""
+
+    name: str
+    version: int
+    fn: ComputeFn
+
+
+_KINDS: dict[str, Kind] = {}
+
+
+def compute_kind(name: str, version: int) -> Callable[[ComputeFn], ComputeFn]:
+    """Register ``fn`` as the computation ``name`` (decorator)."""
+
+    def register(fn: ComputeFn) -> ComputeFn:
+        if name in _KINDS and _KINDS[name].fn is not fn:
+            raise ValueError(f"compute kind {name!r} is already registered")
+        _KINDS[name] = Kind(name, int(version), fn)
+        return fn
+
+    return register
+
+
+def get_kind(name: str) -> Kind:
+    """The registered kind ``name`` (the figure modules register theirs on import)."""
+    import semgym.figures  # noqa: F401  (registers every kind, also in a Ray worker)
+
+    if name not in _KINDS:
+        raise ValueError(f"unknown compute kind {name!r}; known: {', '.join(sorted(_KINDS))}")
+    return _KINDS[name]
+
+
+def _freeze(name: str, value: Any) -> Scalar | tuple:
+    """A JSON-safe, hashable parameter value (lists become tuples)."""
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(name, v) for v in value)
+    if isinstance(value, bool) or value is None or isinstance(value, str | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"parameter {name} must be finite, got {value!r}")
+        return value
+    raise ValueError(f"parameter {name} must be a str, int, float, bool or a tuple of them")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One grid point: the kind of computation and its parameters (all but the seed).
+
+    Build with :meth:`make`; ``params`` are sorted (name, value) pairs, values JSON scalars or
+    tuples of them. Points with equal kind and parameters are the same point (shared between
+    figures and cached once).
+    """
+
+    kind: str
+    params: tuple[tuple[str, Any], ...]
+
+    @classmethod
+    def make(cls, kind: str, **params: Any) -> Point:
+        """The point of ``kind`` with ``params`` (``processing`` is required and checked)."""
+        if "processing" not in params:
+            raise ValueError("every point needs a processing mode (parameter 'processing')")
+        check_processing(params["processing"])
+        frozen = tuple(sorted((k, _freeze(k, v)) for k, v in params.items()))
+        return cls(kind, frozen)
+
+    @property
+    def param_dict(self) -> dict[str, Any]:
+        """The parameters as a dict."""
+        return dict(self.params)
+
+    def key(self, seed: int) -> str:
+        """Hash of (kind, kind version, parameters, seed): the cache file's name."""
+        blob = json.dumps(
+            {
+                "kind": self.kind,
+                "version": get_kind(self.kind).version,
+                "params": [[k, v] for k, v in self.params],
+                "seed": int(seed),
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+class PointCache:
+    """Rows of (point, seed) as JSON files under ``root/<kind>/<key>.json`` (atomic writes).
+
+    A file that cannot be read or belongs to another point is ignored (and recomputed).
+    """
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root).expanduser()
+
+    def path(self, point: Point, seed: int) -> Path:
+        """The cache file of ``point`` at ``seed``."""
+        return self.root / point.kind / f"{point.key(seed)}.json"
+
+    def load(self, point: Point, seed: int) -> list[Row] | None:
+        """The cached rows, or None."""
+        path = self.path(point, seed)
+        try:
+            blob = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        if blob.get("key") != point.key(seed) or not isinstance(blob.get("rows"), list):
+            logger.warning("ignoring cache file %s: it belongs to another point", path)
+            return None
+        return blob["rows"]
+
+    def store(self, point: Point, seed: int, rows: list[Row]) -> None:
+        """Write the rows of ``point`` at ``seed``."""
+        path = self.path(point, seed)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        blob = {
+            "key": point.key(seed),
+            "kind": point.kind,
+            "params": [[k, v] for k, v in point.params],
+            "seed": int(seed),
+            "rows": rows,
+        }
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                json.dump(blob, handle)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+#: Torch threads per point. One: the points' matrices are small, and on a shared CPU
+#: multi-threaded BLAS ran them up to 13× slower than one thread (measured on 2 busy cores);
+#: parallelism comes from running points side by side (Ray).
+THREADS_PER_POINT = 1
+
+
+@contextlib.contextmanager
+def point_threads() -> Iterator[None]:
+    """Run the enclosed code with :data:`THREADS_PER_POINT` torch and BLAS threads (numpy's
+    BLAS through threadpoolctl, a scikit-learn dependency), restoring them after: BLAS results
+    can differ in their last bits with the thread count, so every point computes alike."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(THREADS_PER_POINT)
+    try:
+        with threadpool_limits(limits=THREADS_PER_POINT):
+            yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def compute_point(kind: str, params: Mapping[str, Any], seeds: Sequence[int]) -> dict[int, list]:
+    """Evaluate one point for a batch of seeds (in this process or a Ray worker), under
+    :func:`point_threads` (so both paths compute with the same threads)."""
+    seeds = tuple(int(s) for s in seeds)
+    with point_threads():
+        result = get_kind(kind).fn(dict(params), seeds)
+    if set(result) != set(seeds):
+        raise RuntimeError(f"kind {kind!r} returned seeds {sorted(result)}, expected {seeds}")
+    return {s: result[s] for s in seeds}
+
+
+@dataclass
+class SweepStats:
+    """What :func:`run_sweep` did: points computed (tasks run), seeds computed, seeds cached."""
+
+    computed_points: int = 0
+    computed_seeds: int = 0
+    cached_seeds: int = 0
+    tasks: list[tuple[Point, tuple[int, ...]]] = field(default_factory=list)
+
+
+def _unique(points: Sequence[Point]) -> list[Point]:
+    seen: dict[Point, None] = {}
+    for p in points:
+        seen.setdefault(p, None)
+    return list(seen)
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+    except ImportError as error:  # pragma: no cover - depends on the installation
+        raise RuntimeError(
+            "--ray needs Ray core: pip install 'semgym[ray]' (or ray==2.60.0)"
+        ) from error
+    return ray
+
+
+def _run_on_ray(
+    tasks: list[tuple[Point, tuple[int, ...]]],
+    done: Callable[[Point, dict[int, list[Row]]], None],
+    *,
+    address: str | None,
+    bar: tqdm,
+) -> None:
+    ray = _import_ray()
+    started = False
+    if not ray.is_initialized():
+        kwargs: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING}
+        if address is not None:
+            kwargs["address"] = address
+        ray.init(**kwargs)
+        started = True
+    try:
+        remote = ray.remote(num_cpus=1)(compute_point)
+        pending = {
+            remote.remote(point.kind, point.param_dict, seeds): point for point, seeds in tasks
+        }
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            for ref in ready:
+                point = pending.pop(ref)
+                done(point, ray.get(ref))
+                bar.update(1)
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def run_sweep(
+    points: Sequence[Point],
+    seeds: Sequence[int],
+    cache: PointCache,
+    *,
+    backend: str = "local",
+    address: str | None = None,
+    progress: bool = True,
+    desc: str = "points",
+) -> tuple[list[Row], SweepStats]:
+    """Rows of every point at every seed (point order, then seed order) and what was computed.
+
+    Cached (point, seed) pairs are loaded; each point's missing seeds are computed as one batch
+    (one task) and stored as soon as that point finishes.
+    """
+    backend = check_choice("backend", backend, BACKENDS)
+    if address is not None and backend != "ray":
+        raise ValueError("address is only used with backend='ray'")
+    seeds = tuple(dict.fromkeys(int(s) for s in seeds))
+    if not seeds:
+        raise ValueError("seeds must name at least one channel seed")
+    points = _unique(points)
+    results: dict[tuple[Point, int], list[Row]] = {}
+    stats = SweepStats()
+    for point in points:
+        missing = []
+        for seed in seeds:
+            rows = cache.load(point, seed)
+            if rows is None:
+                missing.append(seed)
+            else:
+                results[point, seed] = rows
+                stats.cached_seeds += 1
+        if missing:
+            stats.tasks.append((point, tuple(missing)))
+
+    def done(point: Point, by_seed: dict[int, list[Row]]) -> None:
+        for seed, rows in by_seed.items():
+            cache.store(point, seed, rows)
+            results[point, seed] = rows
+        stats.computed_points += 1
+        stats.computed_seeds += len(by_seed)
+
+    with tqdm(total=len(stats.tasks), desc=desc, disable=not progress, leave=False) as bar:
+        if backend == "ray" and stats.tasks:
+            _run_on_ray(stats.tasks, done, address=address, bar=bar)
+        else:
+            for point, missing in stats.tasks:
+                done(point, compute_point(point.kind, point.param_dict, missing))
+                bar.update(1)
+    rows = [row for point in points for seed in seeds for row in results[point, seed]]
+    return rows, stats
