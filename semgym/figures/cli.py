@@ -1,4 +1,4 @@
-"""``semgym figures NAME ... [--out DIR] [--seeds ...] [--quick] [--processing linear]
+"""``semgym figures NAME ... [--out DIR] [--seeds ...] [--quick] [--processing P]
 [--ray [--address ADDR]]``: the papers' figures, their CSVs and the reproduction report."""
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ def add_subparser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPa
     parser.add_argument(
         "--processing",
         default="linear",
-        help="latent processing: 'linear' (the papers' complex-linear model; the only mode "
-        "for now)",
+        help="transceiver processing: 'linear' (the papers' complex-linear model, default) or "
+        "'widely_linear' (any real-linear map of the real-composite latent)",
     )
     parser.add_argument("--bank", default="mnist5k", help="latent bank (default: mnist5k)")
     parser.add_argument("--ray", action="store_true", help="run the points as Ray tasks")
