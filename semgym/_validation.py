@@ -5,10 +5,21 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
+import torch
+
+#: Errors numpy/torch raise when an input cannot become an array of numbers at all.
+_CONVERSION_ERRORS = (TypeError, ValueError, OverflowError, RuntimeError)
+
 
 def check_positive_int(name: str, value: object, minimum: int = 1) -> int:
     """Return ``value`` as int if it is an integer ``>= minimum``, else raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or int(value) != value
+    ):
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
@@ -39,3 +50,31 @@ def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
     if value not in allowed:
         raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(map(repr, allowed))}")
     return str(value)
+
+
+def real_array(name: str, value: object) -> np.ndarray:
+    """``value`` as a float64 array if it holds real numbers (bool, integer or floating point),
+    else raise ``ValueError`` naming ``name`` (complex numbers, strings, objects, ragged lists).
+    The shape is not checked."""
+    try:
+        array = np.asarray(value)
+    except _CONVERSION_ERRORS as error:
+        raise ValueError(f"{name} must be an array of real numbers, got {error}") from None
+    if array.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{name} must be an array of real numbers, got {type(value).__name__} of dtype "
+            f"{array.dtype}"
+        )
+    return array.astype(np.float64)
+
+
+def real_tensor(name: str, value: object) -> torch.Tensor:
+    """``value`` as a tensor (same device, no copy when it already is one) if it holds real
+    numbers, else raise ``ValueError`` naming ``name``. Reads only metadata (no device sync)."""
+    try:
+        tensor = torch.as_tensor(value)
+    except _CONVERSION_ERRORS as error:
+        raise ValueError(f"{name} must be an array of real numbers, got {error}") from None
+    if tensor.is_complex():
+        raise ValueError(f"{name} must be an array of real numbers, got dtype {tensor.dtype}")
+    return tensor

@@ -36,20 +36,23 @@ def project_to_budget(powers: Tensor, budget: Tensor | float) -> Tensor:
     """Euclidean projection of (..., M) onto {p ≥ 0, Σ p ≤ budget} (W).
 
     Negative entries go to zero; an over-budget vector is projected onto the simplex
-    Σ p = budget (sort-based, exact).
+    Σ p = budget (sort-based, exact). The simplex step works on p − max(p) (the projection
+    is invariant to that shift): the entries that can stay positive lie within ``budget`` of the
+    largest, so their sums keep full precision however large p is.
     """
     budget = torch.as_tensor(budget, dtype=powers.dtype, device=powers.device).expand(
         powers.shape[:-1]
     )
     clipped = powers.clamp_min(0.0)
     over = clipped.sum(-1) > budget
-    ordered = powers.sort(-1, descending=True).values
+    shifted = powers - powers.amax(-1, keepdim=True)
+    ordered = shifted.sort(-1, descending=True).values
     cumulative = ordered.cumsum(-1) - budget.unsqueeze(-1)
     index = torch.arange(1, powers.shape[-1] + 1, device=powers.device, dtype=powers.dtype)
     valid = ordered - cumulative / index > 0
     count = valid.sum(-1, keepdim=True).clamp_min(1)
     threshold = cumulative.gather(-1, count - 1) / count.to(powers.dtype)
-    simplex = (powers - threshold).clamp_min(0.0)
+    simplex = (shifted - threshold).clamp_min(0.0)
     return torch.where(over.unsqueeze(-1), simplex, clipped)
 
 

@@ -15,7 +15,7 @@ from pettingzoo.utils import parallel_to_aec, wrappers
 from torch import Tensor
 
 from semgym import core
-from semgym._validation import check_choice, check_positive_int
+from semgym._validation import check_choice, check_positive_int, real_array
 
 #: Observed log10 values are clamped to [LOG_FLOOR, LOG_CEIL] (a gain times the budget below
 #: 1e-30 is no gain at all); every observation entry lies in this range.
@@ -241,10 +241,7 @@ class SemgymParallelEnv(ParallelEnv):
 
     def _validated_action(self, agent: str, action: Any, size: int) -> np.ndarray:
         """``action`` of ``agent`` as float64 (size,), or ``ValueError`` naming the problem."""
-        try:
-            a = np.asarray(action, dtype=np.float64)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"action of {agent!r} is not an array of numbers: {error}") from None
+        a = real_array(f"action of {agent!r}", action)
         if a.shape != (size,):
             raise ValueError(f"action of {agent!r} must have shape ({size},), got {a.shape}")
         if not np.all(np.isfinite(a)):

@@ -22,6 +22,7 @@ import torch
 from torch import Tensor
 
 from semgym import core
+from semgym._validation import real_tensor
 from semgym.envs._base import (
     clamp_observation,
     decode_powers,
@@ -135,14 +136,9 @@ class _Batch:
         Shape errors raise ``ValueError``. NaN/inf: ``ValueError`` naming the env (and link) on
         the CPU; a device-side assert on accelerators (no host synchronization in the step).
         """
-        try:
-            actions = torch.as_tensor(actions)
-        except (TypeError, ValueError, RuntimeError) as error:
-            raise ValueError(f"actions must be an array of numbers: {error}") from None
+        actions = real_tensor("actions", actions)
         if tuple(actions.shape) != shape:
             raise ValueError(f"actions must have shape {shape}, got {tuple(actions.shape)}")
-        if actions.is_complex() or actions.dtype == torch.bool:
-            raise ValueError(f"actions must be real numbers, got dtype {actions.dtype}")
         actions = actions.to(device=self.device, dtype=self.real_dtype)
         finite = torch.isfinite(actions).all(-1)
         if core.check_on_host(finite):

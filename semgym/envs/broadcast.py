@@ -103,8 +103,9 @@ class BroadcastEnv(SemgymParallelEnv):
     w̄ = σ̃² descending; mode m sends direction m on the m-th strongest eigenvector. p is
     projected onto {p ≥ 0, Σp ≤ P_T} (:func:`~semgym.core.project_to_budget`). Either way
     ``infos["access_point"]["projected"]`` says when the action was changed to be feasible
-    (clipped to the box, or scaled/projected by more than float32 rounding). NaN/inf or a
-    wrong shape raises ``ValueError``.
+    (clipped to the box, or scaled/projected by more than float32 rounding). NaN/inf, a
+    wrong shape or anything but real numbers (complex, strings, objects) raise ``ValueError``;
+    a rejected step changes nothing.
 
     **Observation space.** ``Box(-30, 30, ((L + 3)·M + L + 2,), float32)``:
 

@@ -15,6 +15,7 @@ from typing import Any
 import gymnasium
 import numpy as np
 
+from semgym._validation import check_positive_int, real_array
 from semgym.envs._base import episode_seed
 from semgym.envs.interference import InterferenceEnv
 
@@ -51,10 +52,7 @@ class InterferenceGymEnv(gymnasium.Env):
         return self.multi.state(), self._info(infos)
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        try:
-            action = np.asarray(action, dtype=np.float64)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"action is not an array of numbers: {error}") from None
+        action = real_array("action", action)
         if action.shape != self.action_space.shape:
             raise ValueError(
                 f"action must have shape {self.action_space.shape}, got {action.shape}"
@@ -101,9 +99,10 @@ class InterferenceLinkEnv(gymnasium.Env):
         self.multi = InterferenceEnv(render_mode=render_mode, **kwargs)
         self.render_mode = render_mode
         agents = self.multi.possible_agents
-        if not 0 <= int(link_index) < len(agents):
+        index = check_positive_int("link_index", link_index, minimum=0)
+        if index >= len(agents):
             raise ValueError(f"link_index must be in [0, {len(agents) - 1}], got {link_index!r}")
-        self.agent = agents[int(link_index)]
+        self.agent = agents[index]
         self.opponent = opponent
         self.action_space = self.multi.action_space(self.agent)
         self.observation_space = self.multi.observation_space(self.agent)
@@ -118,8 +117,8 @@ class InterferenceLinkEnv(gymnasium.Env):
         return self._observations[self.agent], infos[self.agent]
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        if self.opponent is None:
-            actions = self.multi.best_response_actions()
+        if self.opponent is None:  # exact: not rounded to the float32 action space
+            actions = self.multi.best_response_actions(np.float64)
         else:
             actions = {a: self.opponent.act(self._observations[a]) for a in self.multi.agents}
         actions[self.agent] = action

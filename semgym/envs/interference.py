@@ -97,8 +97,10 @@ class InterferenceEnv(SemgymParallelEnv):
     so every action is feasible and the whole power ball is reachable (``projected`` reports
     the rescaling). Precoders may couple channel uses, so this mode uses the dense path
     (one K·N_T eigenproblem per link), and the observed "powers" are the column energies of F.
-    NaN/inf or a wrong shape raises ``ValueError``. :meth:`best_response_actions` gives every
-    link's best response (15) in the current action encoding.
+    NaN/inf, a wrong shape, anything but real numbers (complex, strings, objects) or actions
+    that are not a dict raise ``ValueError``; a rejected step changes nothing.
+    :meth:`best_response_actions` gives every link's best response (15) in the current action
+    encoding.
 
     **Observation space.** ``Box(-30, 30, (3M + 3,), float32)``, per link:
 
@@ -256,12 +258,13 @@ class InterferenceEnv(SemgymParallelEnv):
         """All links' observations concatenated, (L·(3M + 3),) float32 (for central critics)."""
         return self._obs.reshape(-1).copy()
 
-    def best_response_actions(self) -> dict[str, np.ndarray]:
+    def best_response_actions(self, dtype: type[np.floating] = np.float32) -> dict[str, np.ndarray]:
         """Every active link's best response to the others' current precoders (semantic
-        water-filling (15), priced with primary users), encoded in this env's action space."""
+        water-filling (15), priced with primary users), encoded in this env's action space
+        (``dtype=np.float64``: unrounded, as the vector env's opponents play them)."""
         encoded = self.batch.best_response_actions()[0]
         return {
-            agent: encoded[i].numpy().astype(np.float32)
+            agent: encoded[i].numpy().astype(dtype)
             for i, agent in enumerate(self.possible_agents)
             if agent in self.agents
         }

@@ -12,7 +12,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 from torch import Tensor
 
-from semgym._validation import check_choice, check_positive_int
+from semgym._validation import check_choice, check_positive_int, real_tensor
 from semgym.envs._base import DTYPES, EnvConfig, draw_seed
 from semgym.envs.batch import BATCH_REWARDS
 
@@ -71,7 +71,9 @@ class BatchedVectorEnv(VectorEnv):
                 "by the single env; use 'nmse' or 'mse' in the vector env"
             )
         if kwargs.get("render_mode") is not None:
-            raise ValueError("the vector env does not render; use the single env to render")
+            raise ValueError(
+                "render_mode must be None: the vector env does not render; use the single env"
+            )
         if kwargs.get("info_accuracy"):
             raise ValueError("info_accuracy is a single-env feature (a test-set simulation)")
         kwargs.pop("render_mode", None)
@@ -133,10 +135,7 @@ class BatchedVectorEnv(VectorEnv):
         return obs, rewards, terminated, truncated, infos
 
     def _checked_shape(self, actions: Tensor | np.ndarray) -> Tensor:
-        try:
-            actions = torch.as_tensor(actions)
-        except (TypeError, ValueError, RuntimeError) as error:
-            raise ValueError(f"actions must be an array of numbers: {error}") from None
+        actions = real_tensor("actions", actions)
         want = (self.num_envs, *self.single_action_space.shape)
         if tuple(actions.shape) != want:
             raise ValueError(f"actions must have shape {want}, got {tuple(actions.shape)}")
