@@ -327,12 +327,12 @@ def interference_accuracy(
     *,
     receiver: str = "wiener",
     interference: bool = True,
-    noise_offset: int = 0,
 ) -> np.ndarray:
     """Test accuracy of every receiver's head, (B, L): the test split of every link sent through
     F_l, the interference channel, thermal noise (and primaries' signals) and G_l, de-whitened,
     classified (:func:`~semgym.scenarios.network_accuracy`, the interference env's accuracy).
-    Noise and sample orders are drawn from seed ``channel seed + noise_offset``."""
+    Noise and sample orders are drawn from the channel seed, the same for every call: designs
+    and iterates on one channel are compared on one noise draw (common random numbers)."""
     game = scenario.game
     scores = evaluate_precoders(
         game, scenario.links.pairs, precoders, receiver=receiver, interference=interference
@@ -345,7 +345,7 @@ def interference_accuracy(
                 [f[b] for f in precoders],
                 scores.assumed[b],
                 index=b,
-                seed=seed + noise_offset,
+                seed=seed,
                 interference=interference,
             )
             for b, seed in enumerate(scenario.seeds)

@@ -96,7 +96,7 @@ def _base(params: Mapping[str, Any], links: lib.InterferenceLinks, alpha: float)
     }
 
 
-@compute_kind("interference_dynamics", version=1)
+@compute_kind("interference_dynamics", version=2)
 def dynamics_rows(params: Mapping[str, Any], seeds: tuple[int, ...]) -> dict[int, list[Row]]:
     """Best-response dynamics at one setting: per iterate, link and seed MSE, MUI power and
     (if ``params["accuracy"]``) accuracy; exploitability on the network rows."""
@@ -119,7 +119,7 @@ def dynamics_rows(params: Mapping[str, Any], seeds: tuple[int, ...]) -> dict[int
         accuracy = None
         if params["accuracy"]:
             precoders = lib.game_precoders(scenario, state)
-            accuracy = lib.interference_accuracy(scenario, precoders, noise_offset=t)
+            accuracy = lib.interference_accuracy(scenario, precoders)
         for b, seed in enumerate(seeds):
             metrics = {"mse": trajectory.mse[t, b], "mui_power_w": trajectory.mui_power[t, b]}
             if accuracy is not None:
