@@ -39,9 +39,13 @@ ParallelStep = tuple[
 POWER_MODES = ("power", "normalized")
 
 
-def draw_seed(rng: np.random.Generator) -> int:
-    """A channel seed drawn from an episode RNG (unseeded episodes)."""
-    return int(rng.integers(0, 2**31 - 1))
+#: The channel seeds unseeded episodes draw from, [low, high).
+SEED_RANGE = (0, 2**31 - 1)
+
+
+def draw_seed(rng: np.random.Generator, seed_range: tuple[int, int] = SEED_RANGE) -> int:
+    """A channel seed drawn from an episode RNG (unseeded episodes), uniform in ``seed_range``."""
+    return int(rng.integers(*seed_range))
 
 
 def log_gain(values: Tensor) -> Tensor:

@@ -15,7 +15,10 @@ PAPER_SEEDS = (27, 42, 100, 123, 144, 200)
 def _run_episode(policy: Any, env: Any, seed: int) -> dict[str, Any]:
     observations, infos = env.reset(seed=seed)
     while env.agents:
-        if getattr(policy, "needs_agent", False):  # designs that read the scenario
+        if getattr(policy, "central", False):  # one controller of every link, from the state
+            parts = np.split(np.asarray(policy.act(env.state())), len(env.agents))
+            actions = dict(zip(env.agents, parts, strict=True))
+        elif getattr(policy, "needs_agent", False):  # designs that read the scenario
             actions = {agent: policy.act(observations[agent], agent) for agent in env.agents}
         else:
             actions = {agent: policy.act(observations[agent]) for agent in env.agents}
@@ -52,7 +55,8 @@ def evaluate(
 ) -> list[dict[str, Any]]:
     """Run each policy on ``env`` (a semgym ``parallel_env``: interference or broadcast) for
     one episode per channel seed; every agent acts with ``policy.act(observation)`` (or
-    ``policy.act(observation, agent)`` for scenario designs with ``needs_agent``).
+    ``policy.act(observation, agent)`` for scenario designs with ``needs_agent``; a central
+    controller, ``central = True``, acts once per step on ``env.state()`` for every agent).
 
     Returns one row per policy: network and per-link NMSE (per user on the broadcast env;
     mean over seeds, at the end of the episodes), network MSE in dB, worst exploitability (NaN

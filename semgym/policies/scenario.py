@@ -1,5 +1,6 @@
 """Reference designs that read the scenario (perfect CSI, assumption A2) instead of reacting to
-observations: the MUI-less design and the MUI-agnostic ADMM benchmark (interference paper §IV).
+observations: the MUI-less design and the MUI-agnostic ADMM benchmark (interference paper §IV),
+and the cooperative optimum (the best network NMSE found by a central designer).
 
 Their precoders are not water-filling on the observed modes, so they act in the interference
 env's ``action_mode="precoder"``; since a design belongs to one link, ``act`` takes the agent's
@@ -16,7 +17,7 @@ import torch
 from semgym import core
 from semgym.envs._base import encode_precoder
 from semgym.scenarios import GameOperator
-from semgym.solvers import mui_agnostic_admm
+from semgym.solvers import cooperative_optimum, mui_agnostic_admm
 
 
 class _ScenarioDesign:
@@ -90,3 +91,23 @@ class MuiAgnosticADMM(_ScenarioDesign):
             directions = pair.stats.semantic_directions(env.n_modes).to(z.dtype)
             rows.append(z[0] @ directions)
         return torch.stack(rows)
+
+
+class Cooperative(_ScenarioDesign):
+    """The cooperative optimum (:func:`~semgym.solvers.cooperative_optimum`): the precoders of
+    the best network NMSE found over all links at once, from the env's channels. Not an
+    equilibrium: each link could gain by deviating (the env reports that exploitability).
+
+    Keyword arguments go to the search (``iterations``, ``step_size``, ``random_starts``, …);
+    the search's seed is the env's channel seed. :attr:`search` is the last search.
+    """
+
+    def __init__(self, env: Any, **search: Any) -> None:
+        super().__init__(env)
+        self.options = search
+        self.search = None
+
+    def _design(self) -> torch.Tensor:
+        options = {"seed": self.env.channel_seed, **self.options}
+        self.search = cooperative_optimum(self.env.game, **options)
+        return self.search.precoders[0]

@@ -527,17 +527,27 @@ class GameOperator:
         """:meth:`respond` to the effective channels ``state`` leaves every link."""
         return self.respond(self.received(state.factors).effective)
 
+    def mse(self, state: GameState, received: Received | None = None) -> Tensor:
+        """MSE_l (8) of the state's pre-equalizers under the MUI they cause, (B, L), and nothing
+        else (no eigendecomposition, no best response): the part of :meth:`evaluate` that
+        autograd differentiates with respect to the state's mode and power blocks (the
+        cooperative optimum's objective). ``received``: the state's :class:`Received`, when
+        already computed (e.g. the MUI-less one)."""
+        factors = state.factors
+        if received is None:
+            received = self.received(factors)
+        neg_captured = core.structured_mse_whitened(
+            received.whitened, factors, state.weight_blocks(self.game), 0.0
+        )
+        return self.game.target_energy + neg_captured.sum(-1)
+
     def evaluate(self, state: GameState, *, interference: bool = True) -> Evaluation:
         """The one evaluation of ``state``: R_n, MUI, R_H, MSE, NMSE, best responses and
         exploitability (``interference=False``: every link evaluated and best-responding with
         R_n = σ²I, the MUI-less setting)."""
         game = self.game
-        factors = state.factors
-        received = self.received(factors if interference else None)
-        neg_captured = core.structured_mse_whitened(
-            received.whitened, factors, state.weight_blocks(game), 0.0
-        )
-        mse = game.target_energy + neg_captured.sum(-1)
+        received = self.received(state.factors if interference else None)
+        mse = self.mse(state, received)
         response = self.respond(received.effective)
         best = game.target_energy - core.semantic_utility(
             game.weights, response.gains, response.powers

@@ -3,6 +3,8 @@
 - :mod:`~semgym.solvers.dynamics`: Jacobi / Gauss-Seidel best-response dynamics (interference
   paper Algorithm 1).
 - :mod:`~semgym.solvers.references`: uniform, random, MUI-less bound, MUI-agnostic design.
+- :mod:`~semgym.solvers.cooperative`: the cooperative optimum (best network NMSE found) and the
+  price of anarchy.
 - :mod:`~semgym.solvers.diagnostics`: contraction (uniqueness / convergence) diagnostic.
 - :mod:`~semgym.solvers.admm`: ADMM alignment (federated paper Algorithm 1) and the MUI-agnostic
   ADMM benchmark.
@@ -17,6 +19,7 @@ from semgym.solvers.admm import (
     admm_alignment,
     mui_agnostic_admm,
 )
+from semgym.solvers.cooperative import OBJECTIVES, CooperativeSearch, cooperative_optimum
 from semgym.solvers.diagnostics import (
     ContractionDiagnostic,
     contraction_diagnostic,
@@ -49,6 +52,7 @@ from semgym.solvers.references import (
 
 __all__ = [
     "BASELINE_RECEIVERS",
+    "OBJECTIVES",
     "RECEIVERS",
     "SCHEMES",
     "SELECTIONS",
@@ -56,6 +60,7 @@ __all__ = [
     "Allocation",
     "BaselineResult",
     "ContractionDiagnostic",
+    "CooperativeSearch",
     "FederatedSettings",
     "FederatedTrace",
     "GameTrace",
@@ -64,6 +69,7 @@ __all__ = [
     "admm_alignment",
     "best_response_dynamics",
     "contraction_diagnostic",
+    "cooperative_optimum",
     "federated_admm",
     "first_k",
     "interference_ratio",

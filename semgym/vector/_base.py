@@ -13,7 +13,7 @@ from gymnasium.vector.utils import batch_space
 from torch import Tensor
 
 from semgym._validation import check_choice, check_positive_int, real_tensor
-from semgym.envs._base import DTYPES, EnvConfig, draw_seed
+from semgym.envs._base import DTYPES, SEED_RANGE, EnvConfig, draw_seed
 from semgym.envs.batch import BATCH_REWARDS
 
 
@@ -27,6 +27,8 @@ class BatchedVectorEnv(VectorEnv):
     own), and seeds env i's RNG, which draws the channel seeds of its later (unseeded)
     episodes, exactly like the single env's ``reset()``. Partial resets:
     ``reset(options={"reset_mask": mask})``. Autoreset: ``AutoresetMode.SAME_STEP``.
+    ``seed_range=(low, high)``: unseeded episodes draw their channel seeds from [low, high)
+    (default [0, 2³¹ − 1)), e.g. to keep evaluation seeds out of training.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
@@ -39,9 +41,14 @@ class BatchedVectorEnv(VectorEnv):
         *,
         device: torch.device | str = "cpu",
         dtype: str = "float32",
+        seed_range: tuple[int, int] = SEED_RANGE,
         **kwargs: Any,
     ) -> None:
         self.num_envs = self._check_kwargs(num_envs, dtype, kwargs)
+        low, high = (int(v) for v in seed_range)
+        if not 0 <= low < high <= 2**32:
+            raise ValueError(f"seed_range must be (low, high), 0 <= low < high, got {seed_range}")
+        self.seed_range = (low, high)
         self.dtype = dtype
         self.config = self.CONFIG.from_kwargs(dtype=dtype, **kwargs)
         self.device = torch.device(device)
@@ -146,7 +153,7 @@ class BatchedVectorEnv(VectorEnv):
         channel_seeds = list(self.batch.channel_seeds)
         for i in np.flatnonzero(chosen):
             s = seeds[i]
-            channel_seeds[i] = draw_seed(self._rngs[i]) if s is None else int(s)
+            channel_seeds[i] = draw_seed(self._rngs[i], self.seed_range) if s is None else int(s)
         full = bool(chosen.all()) or not self._started
         mask = None if full else torch.as_tensor(chosen)
         self.batch.reset(channel_seeds, mask)

@@ -34,6 +34,7 @@ class InterferenceVecEnv(BatchedVectorEnv):
         num_envs: B, the number of channel realizations (>= 1).
         device: where the state and every returned tensor live (``"cpu"``, ``"cuda"``, …).
         dtype: ``"float32"`` (default) or ``"float64"``.
+        seed_range: (low, high): unseeded episodes draw channel seeds from [low, high).
         **kwargs: the keyword arguments of :class:`~semgym.envs.interference.InterferenceEnv`
             (``n_links``, ``n_antennas``, ``channel_uses``, ``alpha``, ``reward``,
             ``max_cycles``, ``action_mode``, ``primary_users``, …). ``reward="accuracy"``,

@@ -1,0 +1,131 @@
+"""The cooperative optimum, the gradient-friendly MSE it searches on, presets and seed ranges."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from semgym import core, interference_v0
+from semgym.channels import InterferenceChannelConfig
+from semgym.policies import Cooperative, evaluate
+from semgym.presets import HELD_OUT_SEEDS, PAPER_SEEDS, PRESETS, TRAINING_SEEDS, get_preset
+from semgym.scenarios import GameOperator, InterferenceScenario
+from semgym.solvers import best_response_dynamics, cooperative_optimum
+from semgym.solvers.cooperative import precoder_state
+from semgym.vector import InterferenceVecEnv
+
+SMALL = {"latents": "synthetic", "n_antennas": 2, "channel_uses": 2}
+
+
+def _game(alpha: float = 1.0, primary_users: int = 0, seeds=(27, 42)):
+    scenario = InterferenceScenario.create(**SMALL, alpha=alpha, primary_users=primary_users)
+    return scenario.sample(list(seeds))
+
+
+@pytest.mark.parametrize("primary_users", [0, 2])
+def test_mse_of_a_state_equals_the_evaluation(primary_users):
+    game = _game(primary_users=primary_users)
+    gen = torch.Generator().manual_seed(0)
+    for structure in ("block", "dense"):
+        op = GameOperator(game, structure)
+        state = op.initial_state(seed=[3, 4])
+        assert torch.allclose(op.mse(state), op.evaluate(state).mse, rtol=1e-12)
+    # any precoder in the semantic basis (the env's precoder mode), through the dense path
+    shape = (game.batch_size, game.n_links, game.n_modes, game.n_modes, 2)
+    fbar = torch.view_as_complex(torch.randn(*shape, dtype=torch.float64, generator=gen))
+    state = precoder_state(fbar * 0.3)
+    op = GameOperator(game, "dense")
+    assert torch.allclose(op.mse(state), op.evaluate(state).mse, rtol=1e-12)
+
+
+def test_mse_gradient_matches_finite_differences():
+    game = _game()
+    op = GameOperator(game, "block")
+    state = op.initial_state(seed=[1, 2])
+    blocks = state.mode_blocks.clone().requires_grad_(True)
+
+    def network(blocks):
+        moved = type(state)("block", blocks, state.power_blocks, state.rank)
+        return op.mse(moved).sum()
+
+    (gradient,) = torch.autograd.grad(network(blocks), blocks)
+    gen = torch.Generator().manual_seed(5)
+    direction = torch.view_as_complex(
+        torch.randn(*blocks.shape, 2, dtype=torch.float64, generator=gen)
+    )
+    h = 1e-6
+    with torch.no_grad():
+        numeric = (network(blocks + h * direction) - network(blocks - h * direction)) / (2 * h)
+    analytic = (gradient.conj() * direction).real.sum()  # autograd gives ∂f/∂conj(z)
+    assert torch.isfinite(gradient).all()
+    assert abs(float(numeric - analytic)) < 1e-5 * abs(float(numeric))
+
+
+def test_cooperative_search_beats_every_start_and_stays_feasible():
+    game = _game(alpha=0.5)
+    search = cooperative_optimum(game, iterations=150)
+    assert search.start_names[:3] == ("equilibrium", "uniform", "mui-less")
+    assert (search.score <= search.start_scores.min(0).values + 1e-12).all()
+    assert (search.price_of_anarchy >= 1.0).all()
+    # strong interference: the network gains from cooperation (a search that cannot move fails)
+    assert float(search.price_of_anarchy.max()) > 1.005
+    # the history is the best so far: non-increasing, ending at the reported score
+    assert (search.history[1:] <= search.history[:-1] + 1e-15).all()
+    assert torch.allclose(search.history[-1], search.score)
+    power = core.squared_magnitude(search.precoders).sum((-2, -1))
+    assert (power <= game.budget * (1 + 1e-9)).all()
+    # the equilibrium start is an equilibrium: the same one the dynamics reach
+    trace = best_response_dynamics(game, scheme="gauss_seidel", max_iters=100)
+    assert torch.allclose(search.equilibrium_score, trace.network_nmse[-1], rtol=1e-9)
+
+
+def test_cooperative_search_keeps_the_primaries_caps():
+    game = _game(alpha=0.5, primary_users=2)
+    search = cooperative_optimum(game, iterations=40, random_starts=0)
+    cov = core.diagonal_blocks(search.state.tx_covariance, game.channel_uses)
+    assert game.primary.caps_hold(cov).all()
+
+
+def test_cooperative_policy_plays_the_search_in_the_env():
+    env = interference_v0.parallel_env(
+        **SMALL, alpha=0.5, action_mode="precoder", max_cycles=2, primary_users=1
+    )
+    policy = Cooperative(env, iterations=40)
+    row = evaluate({"cooperative": policy}, env, seeds=(42,), show=False)[0]
+    expected = policy.search.metrics.nmse[0].numpy()
+    assert np.allclose(row["per_link_nmse"], expected, rtol=1e-5)
+    assert row["exploitability"] > 0  # not an equilibrium
+    with pytest.raises(ValueError, match="precoder"):
+        Cooperative(interference_v0.parallel_env(**SMALL))
+
+
+def test_cooperative_bad_input_is_named():
+    game = _game()
+    with pytest.raises(ValueError, match="objective"):
+        cooperative_optimum(game, objective="rate")
+    with pytest.raises(ValueError, match="iterations"):
+        cooperative_optimum(game, iterations=0)
+    with pytest.raises(ValueError, match="game"):
+        cooperative_optimum(InterferenceChannelConfig())
+
+
+def test_presets_and_the_training_seed_range():
+    with pytest.raises(ValueError, match="preset"):
+        get_preset("nope")
+    for preset in PRESETS.values():
+        if preset.env == "interference":
+            venv = preset.vector_env(2, latents="synthetic", n_antennas=2, channel_uses=2)
+            assert venv.n_links == preset.kwargs.get("n_links", 3)
+    low, high = 5_000, 5_010
+    venv = InterferenceVecEnv(3, **SMALL, max_cycles=1, seed_range=(low, high))
+    venv.reset(seed=0)
+    seen = set()
+    for _ in range(6):  # every step ends the episodes: autoreset draws from the range
+        venv.step(venv.best_response_actions())
+        seen.update(venv.batch.channel_seeds)
+    assert seen and all(low <= s < high for s in seen)
+    # the evaluation seeds lie outside the training range
+    assert max(*HELD_OUT_SEEDS, *PAPER_SEEDS) < TRAINING_SEEDS[0]
+    with pytest.raises(ValueError, match="seed_range"):
+        InterferenceVecEnv(1, **SMALL, seed_range=(10, 10))
