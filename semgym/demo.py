@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from semgym import demo_game
 from semgym.channels import InterferenceChannelConfig, sample_interference_channels
 from semgym.latents import LatentBank, load_bank, paper_links
 from semgym.policies.evaluation import PAPER_SEEDS
@@ -257,6 +258,7 @@ def _command(args: argparse.Namespace) -> int:
     summary = equilibrium_summary(args.bank, config, args.channel_uses)
     _print_report(bank, reports, summary, args)
     print(f"\n({time.perf_counter() - start:.1f} s)")
+    demo_game.print_game_demo(args)
     return 0
 
 
@@ -269,4 +271,5 @@ def add_subparser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--channel-uses", type=int, default=10, help="K")
     parser.add_argument("--seed", type=int, default=27, help="channel seed")
     parser.add_argument("--low-snr-db", type=float, default=0.0, help="SNR of the low-SNR column")
+    demo_game.add_arguments(parser)
     parser.set_defaults(func=_command)

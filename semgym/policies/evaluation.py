@@ -8,8 +8,7 @@ from typing import Any
 
 import numpy as np
 
-#: The channel seeds of the interference paper's figures.
-PAPER_SEEDS = (27, 42, 100, 123, 144, 200)
+from semgym.presets import PAPER_SEEDS  # the interference paper's channel seeds
 
 
 def _run_episode(policy: Any, env: Any, seed: int) -> dict[str, Any]:

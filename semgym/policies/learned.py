@@ -20,7 +20,9 @@ Kinds of policy (``card["kind"]``):
   :meth:`Learned.make_env` builds ``interference_v0.parallel_env``.
 - ``"central"``: one controller of all links, acting from the state (every link's observation)
   on ``semgym/Interference-v0`` (:meth:`Learned.make_env` builds it); in the PettingZoo env
-  :func:`~semgym.policies.evaluate` calls it once per step on ``env.state()``.
+  :func:`~semgym.policies.evaluate` calls it once per step on ``env.state()``. Its MLP may be
+  shared by the links (:class:`Actor` with ``links``): link l's action from its observation
+  and the mean of the others'.
 - ``"access-point"``: the access point of ``broadcast_v0`` in ``action_mode="power"``.
 
 Actions: the actor outputs a ∈ [-1, 1]^M per link, the interference env's ``normalized``
@@ -68,8 +70,12 @@ class Actor(nn.Module):
         weights, biases: the linear layers, (out, in) and (out,) each, input layer first.
         activation: hidden activation, ``"tanh"`` or ``"relu"``.
         output: ``"clip"`` or ``"tanh"`` (see :data:`OUTPUTS`).
-        observation_mean, observation_scale: optional normalization (D,): the actor sees
-            (obs − mean) / scale, clipped to ±``observation_clip`` when that is given.
+        observation_mean, observation_scale: optional normalization of the MLP's input: it
+            sees (x − mean) / scale, clipped to ±``observation_clip`` when that is given.
+        links: for a central controller of L links whose MLP is shared by the links: the
+            observation is the state (…, L·D) and link l's action (A per link) comes from
+            x_l = [o_l, mean of the other links' o_j] (2D entries, the MLP's input); the output
+            is every link's action, concatenated (…, L·A). None: a plain MLP on (…, D).
     """
 
     def __init__(
@@ -82,8 +88,12 @@ class Actor(nn.Module):
         observation_mean: Tensor | None = None,
         observation_scale: Tensor | None = None,
         observation_clip: float | None = None,
+        links: int | None = None,
     ) -> None:
         super().__init__()
+        if links is not None and (int(links) != links or links < 2):
+            raise ValueError(f"links must be an integer >= 2 or None, got {links!r}")
+        self.links = None if links is None else int(links)
         if activation not in ACTIVATIONS:
             raise ValueError(
                 f"unknown activation {activation!r}; choose one of {list(ACTIVATIONS)}"
@@ -106,7 +116,9 @@ class Actor(nn.Module):
             layers += [linear, ACTIVATIONS[activation]()]
         self.net = nn.Sequential(*layers[:-1]).requires_grad_(False)
         self.activation, self.output = activation, output
-        d = self.input_size
+        d = int(self.net[0].in_features)
+        if self.links is not None and d % 2:
+            raise ValueError(f"a shared central MLP takes [o_l, context] (2D inputs), got {d}")
         mean = torch.zeros(d) if observation_mean is None else torch.as_tensor(observation_mean)
         scale = torch.ones(d) if observation_scale is None else torch.as_tensor(observation_scale)
         if mean.shape != (d,) or scale.shape != (d,) or bool((scale <= 0).any()):
@@ -115,35 +127,68 @@ class Actor(nn.Module):
         self.register_buffer("observation_scale", scale.float())
         self.observation_clip = None if observation_clip is None else float(observation_clip)
 
+    def rounded(self) -> Actor:
+        """This actor with its layer weights rounded to float16, as :meth:`Learned.save`
+        stores them (score an actor with this before shipping it)."""
+        return _from_export(self.export())
+
     @property
     def input_size(self) -> int:
-        """D, the observation length."""
-        return int(self.net[0].in_features)
+        """The observation length: D, or L·D for a shared central MLP."""
+        d = int(self.net[0].in_features)
+        return d if self.links is None else self.links * d // 2
 
     @property
     def output_size(self) -> int:
-        """A, the action length."""
-        return int(self.net[-1].out_features)
+        """The action length: A, or L·A for a shared central MLP."""
+        a = int(self.net[-1].out_features)
+        return a if self.links is None else self.links * a
+
+    def link_inputs(self, state: Tensor) -> Tensor:
+        """[o_l, mean over j ≠ l of o_j] of every link, (…, L, 2D), from the state (…, L·D)."""
+        x = state.unflatten(-1, (self.links, -1))
+        others = (x.sum(-2, keepdim=True) - x) / (self.links - 1)
+        return torch.cat([x, others], -1)
 
     def forward(self, observation: Tensor) -> Tensor:
-        x = (observation.float() - self.observation_mean) / self.observation_scale
+        x = observation.float()
+        if self.links is not None:
+            x = self.link_inputs(x)
+        x = (x - self.observation_mean) / self.observation_scale
         if self.observation_clip is not None:
             x = x.clamp(-self.observation_clip, self.observation_clip)
         y = self.net(x)
-        return y.clamp(-1.0, 1.0) if self.output == "clip" else torch.tanh(y)
+        y = y.clamp(-1.0, 1.0) if self.output == "clip" else torch.tanh(y)
+        return y if self.links is None else y.flatten(-2)
 
     def export(self) -> dict[str, Any]:
-        """The actor as plain tensors and numbers (what :meth:`Learned.save` stores)."""
+        """The actor as plain tensors and numbers (what :meth:`Learned.save` stores): layer
+        weights and biases in float16, which halves the files (:meth:`rounded` gives the actor
+        those weights act with)."""
         linears = [m for m in self.net if isinstance(m, nn.Linear)]
         return {
-            "weights": [m.weight.detach().clone() for m in linears],
-            "biases": [m.bias.detach().clone() for m in linears],
+            "weights": [m.weight.detach().half() for m in linears],
+            "biases": [m.bias.detach().half() for m in linears],
             "activation": self.activation,
             "output": self.output,
             "observation_mean": self.observation_mean.clone(),
             "observation_scale": self.observation_scale.clone(),
             "observation_clip": self.observation_clip,
+            "links": self.links,
         }
+
+
+def _from_export(stored: Mapping[str, Any]) -> Actor:
+    return Actor(
+        [w.float() for w in stored["weights"]],
+        [b.float() for b in stored["biases"]],
+        activation=stored["activation"],
+        output=stored["output"],
+        observation_mean=stored["observation_mean"],
+        observation_scale=stored["observation_scale"],
+        observation_clip=stored["observation_clip"],
+        links=stored.get("links"),
+    )
 
 
 def _layout(kind: str, scenario: Any, link_size: int) -> dict[str, Any]:
@@ -265,16 +310,7 @@ class Learned:
                 f"checkpoint {path.name!r} has format {stored.get('format')!r}, "
                 f"this semgym reads format {FORMAT}"
             )
-        actor = Actor(
-            stored["weights"],
-            stored["biases"],
-            activation=stored["activation"],
-            output=stored["output"],
-            observation_mean=stored["observation_mean"],
-            observation_scale=stored["observation_scale"],
-            observation_clip=stored["observation_clip"],
-        )
-        policy = cls(actor, card)
+        policy = cls(_from_export(stored), card)
         policy.check_layout(env)
         return policy
 

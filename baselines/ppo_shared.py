@@ -1,0 +1,81 @@
+"""stable-baselines3 PPO with parameters shared over links, on an interference preset.
+
+Every link of every env is one slot of an SB3 ``VecEnv`` (:class:`semgym.vector.SB3VecEnv`):
+one policy acts for every link from that link's own observation and learns from that link's
+own reward (−NMSE_l), decentralized like the best response. Observations are normalized by
+VecNormalize; actions are the env's ``normalized`` encoding. Budget: 1,000,000 link decisions
+(64 envs × L links × 10-step episodes on training seeds), under 15 minutes on 2 CPU cores.
+
+    python baselines/ppo_shared.py --preset low-snr [--seed 0] [--budget 1000000] [--ship]
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from harness import TRAINED_PRESETS, Run, parse, parser
+from sb3_common import sb3_act, sb3_curve_callback, sb3_normalized_actor
+from stable_baselines3 import PPO
+from stable_baselines3.common.vec_env import VecNormalize
+
+from semgym.vector import SB3VecEnv
+
+HYPERPARAMETERS = {
+    "num_envs": 64,
+    "n_steps": 10,
+    "batch_size": 640,
+    "n_epochs": 5,
+    "learning_rate": 3e-4,
+    "gamma": 0.5,
+    "gae_lambda": 0.9,
+    "clip_range": 0.2,
+    "net_arch": [256, 256],
+    "log_std_init": -1.0,
+    "normalize_observations": True,
+}
+SMOKE = {"num_envs": 4, "batch_size": 60}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse(parser(__doc__.splitlines()[0], budget=1_000_000, presets=TRAINED_PRESETS), argv)
+    run = Run("ppo-shared", "ppo_shared.py", "link", args)
+    hp = {**HYPERPARAMETERS, **(SMOKE if args.smoke else {})}
+    budget = 600 if args.smoke else args.budget
+    venv = SB3VecEnv(run.training_env(hp["num_envs"]))
+    venv.seed(run.first_seed(hp["num_envs"]))
+    env = VecNormalize(venv, norm_obs=True, norm_reward=False, gamma=hp["gamma"])
+    model = PPO(
+        "MlpPolicy",
+        env,
+        n_steps=hp["n_steps"],
+        batch_size=hp["batch_size"],
+        n_epochs=hp["n_epochs"],
+        learning_rate=hp["learning_rate"],
+        gamma=hp["gamma"],
+        gae_lambda=hp["gae_lambda"],
+        clip_range=hp["clip_range"],
+        policy_kwargs={"net_arch": hp["net_arch"], "log_std_init": hp["log_std_init"]},
+        seed=args.seed,
+        device="cpu",
+        verbose=0,
+    )
+    callback = sb3_curve_callback(run, lambda: sb3_act(model, env), every=run.curve_every(budget))
+    print(f"{run.name}: training {budget:,d} agent-steps on {venv.num_envs} link slots")
+    model.learn(budget, callback=callback)
+    run.record(model.num_timesteps, sb3_act(model, env))
+    checkpoint = run.out / "sb3_model.zip"
+    model.save(checkpoint)
+    env.save(str(run.out / "vecnormalize.pkl"))
+    run.finish(
+        sb3_normalized_actor(model, env, squash=False),
+        hp,
+        library="stable-baselines3 PPO",
+        trainer_checkpoint=checkpoint,
+        agent_steps=int(model.num_timesteps),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
