@@ -16,9 +16,11 @@ bootstrap interval), accuracy with the receivers' native ceiling (on the first 1
 seeds: a test-set simulation per seed), and milliseconds per decision (one link's action from
 one observation, single-threaded; a design's solver time for one channel realization over L).
 
-Writes ``baselines/results/compare.csv`` (tidy, one row per preset × policy × seed set),
-``compare.md`` (the README's tables) and ``headroom.md`` (the presets' headroom and price of
-anarchy on the paper's six seeds).
+Each preset's results are stored in ``baselines/results/presets/<preset>.json`` (so presets can
+be measured in separate runs); then ``baselines/results/compare.csv`` (tidy, one row per
+preset × policy × seed set), ``compare.md`` (the README's tables) and ``headroom.md`` (the
+presets' headroom and price of anarchy on the paper's six seeds) are written from every preset
+stored.
 
     python baselines/compare.py [--presets low-snr paper ...] [--no-accuracy] [--smoke]
 """
@@ -27,11 +29,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import math
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -68,7 +72,7 @@ from semgym.solvers import (
 from semgym.solvers.cooperative import precoder_state
 
 ACCURACY_SEEDS = 16
-COOPERATIVE = {"iterations": 300, "random_starts": 0}
+COOPERATIVE = {"iterations": 500, "random_starts": 0}
 
 
 @dataclass
@@ -359,53 +363,75 @@ def headroom(rows: list[dict[str, Any]], coop: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def preset_results(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Every policy on one preset, both seed sets: the rows, the table and the headroom."""
+    preset = get_preset(name)
+    held_out = HELD_OUT_SEEDS[:4] if args.smoke else HELD_OUT_SEEDS
+    paper_seeds = PAPER_SEEDS[:2] if args.smoke else PAPER_SEEDS
+    accuracy = 0 if args.no_accuracy else (1 if args.smoke else ACCURACY_SEEDS)
+    score = interference_scores if preset.env == "interference" else broadcast_scores
+    smoke = SMOKE_BROADCAST if preset.env == "broadcast" else SMOKE_INTERFERENCE
+    overrides = smoke if args.smoke else {}
+    start = time.perf_counter()
+    held = summarize(name, "held-out", score(name, held_out, overrides, accuracy))
+    paper = summarize(name, "paper", score(name, paper_seeds, overrides, 0))
+    equilibrium = {
+        r["seeds"]: r.pop("equilibrium_nmse") for r in held + paper if "equilibrium_nmse" in r
+    }
+    paper_nmse = {r["policy"]: r["nmse"] for r in paper}
+    result: dict[str, Any] = {
+        "preset": name,
+        "rows": held + paper,
+        "table": f"### {name}\n\n{markdown(held, paper_nmse)}\n",
+        "seconds": time.perf_counter() - start,
+    }
+    if preset.env == "interference":
+        coop = paper_nmse["Cooperative optimum (best found)"]
+        result["headroom"] = paper_nmse
+        result["price_of_anarchy"] = equilibrium["paper"] / coop
+        held_nmse = {r["policy"]: r["nmse"] for r in held}
+        result["price_of_anarchy_held_out"] = (
+            equilibrium["held-out"] / held_nmse["Cooperative optimum (best found)"]
+        )
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--presets", nargs="+", default=list(PRESETS), choices=list(PRESETS))
     p.add_argument("--no-accuracy", action="store_true", help="skip the test-set simulations")
-    p.add_argument("--smoke", action="store_true", help="tiny scenarios, few seeds, no tables")
-    p.add_argument("--out", default=str(RESULTS))
+    p.add_argument("--smoke", action="store_true", help="tiny scenarios, few seeds, no files")
+    p.add_argument("--out", type=Path, default=RESULTS)
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
-    held_out = HELD_OUT_SEEDS[:4] if args.smoke else HELD_OUT_SEEDS
-    paper_seeds = PAPER_SEEDS[:2] if args.smoke else PAPER_SEEDS
-    accuracy = 0 if args.no_accuracy else (1 if args.smoke else ACCURACY_SEEDS)
     if args.smoke:
         COOPERATIVE["iterations"] = 5
-    tidy: list[dict[str, Any]] = []
-    tables, head_rows, price = [], [], {}
+    cache = args.out / "presets"
     for name in args.presets:
-        preset = get_preset(name)
-        start = time.perf_counter()
-        score = interference_scores if preset.env == "interference" else broadcast_scores
-        smoke = SMOKE_BROADCAST if preset.env == "broadcast" else SMOKE_INTERFERENCE
-        overrides = smoke if args.smoke else {}
-        held = summarize(name, "held-out", score(name, held_out, overrides, accuracy))
-        paper = summarize(name, "paper", score(name, paper_seeds, overrides, 0))
-        tidy += held + paper
-        paper_nmse = {r["policy"]: r["nmse"] for r in paper}
-        equilibrium = {
-            r["seeds"]: r.pop("equilibrium_nmse") for r in held + paper if "equilibrium_nmse" in r
-        }
-        tables.append(f"### {name}\n\n{markdown(held, paper_nmse)}\n")
-        if preset.env == "interference":
-            coop = paper_nmse["Cooperative optimum (best found)"]
-            head_rows.append((name, paper_nmse))
-            price[name] = equilibrium["paper"] / coop
-        print(f"\n{name} ({time.perf_counter() - start:.0f} s)\n")
-        print(tables[-1])
+        result = preset_results(name, args)
+        print(f"\n{name} ({result['seconds']:.0f} s)\n\n{result['table']}")
+        if not args.smoke:
+            cache.mkdir(parents=True, exist_ok=True)
+            (cache / f"{name}.json").write_text(json.dumps(result, indent=1) + "\n")
     if args.smoke:
         return 0
-    out = RESULTS if args.out is None else __import__("pathlib").Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / "compare.csv").open("w", newline="") as f:
+    # the tables of every preset measured so far (each preset's run is stored on its own)
+    results = [
+        json.loads((cache / f"{n}.json").read_text())
+        for n in PRESETS
+        if (cache / f"{n}.json").is_file()
+    ]
+    tidy = [row for r in results for row in r["rows"]]
+    with (args.out / "compare.csv").open("w", newline="") as f:
         writer = csv.DictWriter(f, list(tidy[0]))
         writer.writeheader()
         writer.writerows(tidy)
-    (out / "compare.md").write_text("\n".join(tables))
-    (out / "headroom.md").write_text(headroom(head_rows, price) + "\n")
-    print(headroom(head_rows, price))
+    (args.out / "compare.md").write_text("\n".join(r["table"] for r in results))
+    head = [(r["preset"], r["headroom"]) for r in results if "headroom" in r]
+    price = {r["preset"]: r["price_of_anarchy"] for r in results if "headroom" in r}
+    (args.out / "headroom.md").write_text(headroom(head, price) + "\n")
+    print(headroom(head, price))
     return 0
 
 

@@ -14,6 +14,7 @@ episodes), under 15 minutes on 2 CPU cores.
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Sequence
 
 import torch
@@ -78,6 +79,8 @@ def export(actor_mlp: MLP, loc: torch.Tensor, scale: torch.Tensor, act_dim: int)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # advantages are normalized over every link's sample of the batch at once, on purpose
+    warnings.filterwarnings("ignore", message="You requested advantage normalization")
     args = parse(parser(__doc__.splitlines()[0], budget=1_000_000, presets=TRAINED_PRESETS), argv)
     run = Run("mappo-torchrl", "mappo_torchrl.py", "link", args)
     hp = {**HYPERPARAMETERS, **(SMOKE if args.smoke else {})}
