@@ -189,10 +189,12 @@ class Run:
         policy = Learned(actor, card)
         path = policy.save(self.out / "policy.pt")
         curve = self.write_curve()
+        share = score["gap_share"]
         print(
             f"{self.name}: held-out network NMSE {score['nmse']:.4f} "
             f"[{score['nmse_ci95'][0]:.4f}, {score['nmse_ci95'][1]:.4f}], gap share "
-            f"{score['gap_share']:.1%}; trained in {train_wall:.0f} s ({train_cpu:.0f} s CPU)"
+            f"{'n/a' if share is None else f'{share:.1%}'}; trained in {train_wall:.0f} s "
+            f"({train_cpu:.0f} s CPU)"
         )
         print(f"  export: {path}")
         if trainer_checkpoint is not None:
@@ -391,8 +393,8 @@ def held_out_score(run: Run, policy: Learned) -> dict[str, Any]:
         share = gap_share(ours, uniform["network_nmse"], reference)
         score["gap_share"] = share
         score["gap_share_ci95"] = list(gap_interval(ours, uniform["network_nmse"], reference))
-    else:
-        score["gap_share"] = math.nan
+    else:  # the downlink has one player: no equilibrium, no gap to close
+        score["gap_share"] = None
     return score
 
 

@@ -12,7 +12,6 @@ import gymnasium
 import numpy as np
 import torch
 
-from semgym import core
 from semgym._validation import check_choice
 from semgym.envs._base import (
     EnvConfig,
