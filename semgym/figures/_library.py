@@ -20,8 +20,9 @@ Federated downlink (federated paper §II–§IV): :func:`downlink_users`, :func:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -432,6 +433,17 @@ def downlink_users(
         n = pilot_count(len(cached_bank(bank).train_labels), float(pilot_fraction))
         links = tuple(downlink_user(bank, ap, u, n, processing) for u in encoders)
     return DownlinkUsers(bank, ap, tuple(encoders), links, n, float(pilot_fraction), processing)
+
+
+def point_scenario(
+    params: Mapping[str, Any], links: InterferenceLinks, seeds: Sequence[int], **overrides: Any
+) -> GameSetup:
+    """:func:`interference_scenario` of a sweep point: its ``n_antennas``, ``channel_uses``,
+    ``alpha`` and ``processing`` parameters (those it has), ``overrides`` on top."""
+    keys = ("n_antennas", "channel_uses", "alpha", "processing")
+    return interference_scenario(
+        links, seeds, **{**{k: params[k] for k in keys if k in params}, **overrides}
+    )
 
 
 @dataclass(frozen=True, eq=False)

@@ -28,7 +28,7 @@ import numpy as np
 
 from semgym.figures import _library as lib
 from semgym.figures import plotting as plot
-from semgym.figures.figure import Figure, GridOptions, register
+from semgym.figures.figure import ROW_COLUMNS, Figure, GridOptions, register
 from semgym.figures.interference_paper import QUICK_ITERATIONS, link_rows
 from semgym.figures.sweep import Point, Row, compute_kind
 
@@ -55,16 +55,7 @@ def access_rows(params: Mapping[str, Any], seeds: tuple[int, ...]) -> dict[int, 
     out: dict[int, list[Row]] = {s: [] for s in seeds}
     ignoring = None  # the uncapped game does not depend on the cap: played once
     for fraction in params["cap_fractions"]:
-        scenario = lib.interference_scenario(
-            links,
-            seeds,
-            n_antennas=params["n_antennas"],
-            channel_uses=params["channel_uses"],
-            alpha=params["alpha"],
-            processing=params["processing"],
-            n_primaries=1,
-            cap_fraction=fraction,
-        )
+        scenario = lib.point_scenario(params, links, seeds, n_primaries=1, cap_fraction=fraction)
         capped = _play(scenario, params["iterations"])
         if ignoring is None:
             ignoring = _play(lib.uncapped(scenario), params["iterations"])
@@ -140,24 +131,9 @@ def plot_access(rows: Sequence[Row], path: Path, convention: str) -> None:
                 edgecolors=style["color"],
                 label=f"{style['label']}: cap violated",
             )
-    plot.level(
-        rate,
-        plot.select(rows, method="game_capped"),
-        "primary_rate_alone",
-        label="primary alone",
-        color="black",
-        linestyle=":",
-        lw=1,
-    )
-    plot.level(
-        acc,
-        plot.select(rows, method="game_capped"),
-        "native_accuracy",
-        label="native (ceiling)",
-        color="black",
-        linestyle=":",
-        lw=1,
-    )
+    capped = plot.select(rows, method="game_capped")
+    plot.ceiling(rate, capped, "primary_rate_alone", label="primary alone")
+    plot.ceiling(acc, capped)
     label = "I_max / I_iso"
     mse.set(xlabel=label, ylabel="secondary network MSE (dB)")
     acc.set(xlabel=label, ylabel="secondary network accuracy")
@@ -191,12 +167,7 @@ register(
             "channel_uses",
             "alpha",
             "cap_fraction",
-            "method",
-            "convention",
-            "link",
-            "tx",
-            "rx",
-            "seed",
+            *ROW_COLUMNS,
             "mse",
             "mse_db",
             "nmse",

@@ -41,7 +41,7 @@ import numpy as np
 
 from semgym.figures import _library as lib
 from semgym.figures import plotting as plot
-from semgym.figures.figure import Figure, GridOptions, register
+from semgym.figures.figure import ROW_COLUMNS, Figure, GridOptions, register
 from semgym.figures.sweep import Point, Row, compute_kind
 
 METHODS = ("federated", "first_k", "top_k", "multi_link")
@@ -60,12 +60,7 @@ _COLUMNS = (
     "channel_uses",
     "snr_db",
     "zeta",
-    "method",
-    "convention",
-    "link",
-    "tx",
-    "rx",
-    "seed",
+    *ROW_COLUMNS,
     "mse",
     "nmse",
     "latent_mse",
@@ -265,15 +260,7 @@ def plot_fig2(rows: Sequence[Row], path: Path, convention: str) -> None:
                 "accuracy",
                 **plot.method_style(method),
             )
-        plot.level(
-            ax,
-            plot.select(sub, method="federated", convention="none"),
-            "native_accuracy",
-            label="native (ceiling)",
-            color="black",
-            linestyle=":",
-            lw=1,
-        )
+        plot.ceiling(ax, plot.select(sub, method="federated", convention="none"))
         ax.set(
             xlabel="compression factor ζ = K/(d/2)",
             ylabel="network accuracy",
@@ -319,10 +306,7 @@ def plot_fig3(rows: Sequence[Row], path: Path, convention: str) -> None:
         ylabel="network NMSE (whitened targets)",
     )
     acc.set(xlabel="compression factor ζ = K/(d/2)", ylabel="network accuracy")
-    for ax in (mse, acc):
-        _zeta_ticks(ax, rows)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=6)
+    plot.finish((mse, acc), lambda ax: _zeta_ticks(ax, rows), legend_size=6)
     r = rows[0]
     plot.save(
         fig,

@@ -67,6 +67,11 @@ COLUMNS: dict[str, str] = {
 }
 
 
+#: The columns that identify a row of every figure's CSV: the method, the reference-code
+#: convention, the link (``network`` for the mean over links) with its encoders, the seed.
+ROW_COLUMNS = ("method", "convention", "link", "tx", "rx", "seed")
+
+
 @dataclass(frozen=True)
 class GridOptions:
     """What every figure's grid depends on: the latent bank, the processing mode, the size."""

@@ -49,6 +49,11 @@ QUICK_ITERATIONS = 6
 
 _SCENARIO = ("bank", "processing", "n_antennas", "channel_uses", "alpha")
 _DYNAMICS_COLUMNS = (*_SCENARIO, "xi", "iteration", "method", "convention", "link", "tx", "rx")
+#: The columns of the final-state figures (Figs. 4 and 5).
+_FINAL_COLUMNS = (
+    *_DYNAMICS_COLUMNS,
+    *("seed", "mse", "mse_db", "nmse", "accuracy", "native_accuracy"),
+)
 
 
 def db(value: float, unit: float = 1.0) -> float:
@@ -101,14 +106,7 @@ def dynamics_rows(params: Mapping[str, Any], seeds: tuple[int, ...]) -> dict[int
     """Best-response dynamics at one setting: per iterate, link and seed MSE, MUI power and
     (if ``params["accuracy"]``) accuracy; exploitability on the network rows."""
     links = lib.interference_links(params["bank"], processing=params["processing"])
-    scenario = lib.interference_scenario(
-        links,
-        seeds,
-        n_antennas=params["n_antennas"],
-        channel_uses=params["channel_uses"],
-        alpha=params["alpha"],
-        processing=params["processing"],
-    )
+    scenario = lib.point_scenario(params, links, seeds)
     method = params["method"]
     trajectory = lib.best_response_trajectory(
         scenario, iterations=params["iterations"], scheme=GAME_SCHEMES[method]
@@ -143,14 +141,7 @@ def final_rows(params: Mapping[str, Any], seeds: tuple[int, ...]) -> dict[int, l
     out: dict[int, list[Row]] = {s: [] for s in seeds}
     admm: tuple[lib.GameSetup, lib.Design] | None = None
     for alpha in params["alphas"]:
-        scenario = lib.interference_scenario(
-            links,
-            seeds,
-            n_antennas=params["n_antennas"],
-            channel_uses=params["channel_uses"],
-            alpha=alpha,
-            processing=params["processing"],
-        )
+        scenario = lib.point_scenario(params, links, seeds, alpha=alpha)
         results: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for method in methods:
             if method in GAME_SCHEMES:
@@ -283,14 +274,24 @@ def _setting_text(rows: Sequence[Row]) -> str:
 
 
 def _native(ax, rows: Sequence[Row]) -> None:
+    plot.ceiling(ax, plot.select(rows, link="network"))
+
+
+def _game_over_iterations(ax, rows: Sequence[Row], metric: str) -> None:
+    """The network ``metric`` of both game schemes over iterations, with the MUI-less level."""
+    for method in GAME_SCHEMES:
+        plot.curve(
+            ax,
+            plot.select(rows, method=method, link="network"),
+            "iteration",
+            metric,
+            **plot.method_style(method),
+        )
     plot.level(
         ax,
-        plot.select(rows, link="network"),
-        "native_accuracy",
-        label="native (ceiling)",
-        color="black",
-        linestyle=":",
-        lw=1,
+        plot.select(rows, method="mui_less", link="network"),
+        metric,
+        **plot.method_style("mui_less"),
     )
 
 
@@ -298,20 +299,7 @@ def plot_fig2(rows: Sequence[Row], path: Path, convention: str) -> None:
     """Network MSE (left) and per-link MSE (right, Jacobi) over game iterations."""
     rows = plot.select(rows, convention=convention)
     fig, (net, per) = plot.new_figure(2)
-    for method in GAME_SCHEMES:
-        plot.curve(
-            net,
-            plot.select(rows, method=method, link="network"),
-            "iteration",
-            "mse",
-            **plot.method_style(method),
-        )
-    plot.level(
-        net,
-        plot.select(rows, method="mui_less", link="network"),
-        "mse",
-        **plot.method_style("mui_less"),
-    )
+    _game_over_iterations(net, rows, "mse")
     net.set(xlabel="game iteration", ylabel="network MSE (mean over links)")
     game = plot.select(rows, method="game_jacobi")
     links = sorted({r["link"] for r in game if r["link"] != "network"})
@@ -322,9 +310,7 @@ def plot_fig2(rows: Sequence[Row], path: Path, convention: str) -> None:
         )
         plot.curve(per, sub, "iteration", "mse", label=label)
     per.set(xlabel="game iteration", ylabel="MSE_l (Jacobi)")
-    for ax in (net, per):
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+    plot.finish((net, per), lambda ax: None)
     plot.save(fig, path, f"Interference paper Fig. 2 — {_setting_text(rows)}; {_subtitle(rows)}")
 
 
@@ -343,25 +329,10 @@ def plot_fig3(rows: Sequence[Row], path: Path, convention: str) -> None:
             label=f"link {link}: {sub[0]['tx']} → {sub[0]['rx']}",
         )
     mui.set(xlabel="game iteration", ylabel="MUI power at the receiver (dBm)")
-    for method in GAME_SCHEMES:
-        plot.curve(
-            acc,
-            plot.select(rows, method=method, link="network"),
-            "iteration",
-            "accuracy",
-            **plot.method_style(method),
-        )
-    plot.level(
-        acc,
-        plot.select(rows, method="mui_less", link="network"),
-        "accuracy",
-        **plot.method_style("mui_less"),
-    )
+    _game_over_iterations(acc, rows, "accuracy")
     _native(acc, rows)
     acc.set(xlabel="game iteration", ylabel="network accuracy")
-    for ax in (mui, acc):
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+    plot.finish((mui, acc), lambda ax: None)
     plot.save(fig, path, f"Interference paper Fig. 3 — {_setting_text(rows)}; {_subtitle(rows)}")
 
 
@@ -377,10 +348,8 @@ def plot_fig4(rows: Sequence[Row], path: Path, convention: str) -> None:
     mse.set(xlabel="compression factor ξ = K/(d/2)", ylabel="network MSE (dB)")
     acc.set(xlabel="compression factor ξ = K/(d/2)", ylabel="network accuracy")
     ticks = sorted({(r["xi"], r["channel_uses"]) for r in rows})
-    for ax in (mse, acc):
-        plot.log_ticks(ax, [x for x, _ in ticks], [f"{x:.2g}\nK={k}" for x, k in ticks])
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+    labels = [f"{x:.2g}\nK={k}" for x, k in ticks]
+    plot.finish((mse, acc), lambda ax: plot.log_ticks(ax, [x for x, _ in ticks], labels))
     r = rows[0]
     plot.save(
         fig,
@@ -452,15 +421,7 @@ register(
         paper="interference",
         label="Fig. 4",
         caption="network accuracy and MSE vs the compression factor ξ",
-        columns=(
-            *_DYNAMICS_COLUMNS,
-            "seed",
-            "mse",
-            "mse_db",
-            "nmse",
-            "accuracy",
-            "native_accuracy",
-        ),
+        columns=_FINAL_COLUMNS,
         grid=compression_grid,
         plot=plot_fig4,
     )
@@ -471,15 +432,7 @@ register(
         paper="interference",
         label="Fig. 5",
         caption="network accuracy vs the MUI scaling factor α for N = 4 and 8",
-        columns=(
-            *_DYNAMICS_COLUMNS,
-            "seed",
-            "mse",
-            "mse_db",
-            "nmse",
-            "accuracy",
-            "native_accuracy",
-        ),
+        columns=_FINAL_COLUMNS,
         grid=mui_grid,
         plot=plot_fig5,
     )

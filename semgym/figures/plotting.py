@@ -88,6 +88,25 @@ def level(
     ax.axhspan(mean - std, mean + std, color=line.get_color(), alpha=0.12, lw=0)
 
 
+#: The style of reference levels (the receivers' native ceiling, a primary alone).
+REFERENCE_STYLE: dict[str, object] = {"color": "black", "linestyle": ":", "lw": 1}
+
+
+def ceiling(
+    ax: Axes, rows: Sequence[Row], y: str = "native_accuracy", *, label: str = "native (ceiling)"
+) -> None:
+    """A reference :func:`level` (black, dotted): by default the receivers' native accuracy."""
+    level(ax, rows, y, label=label, **REFERENCE_STYLE)
+
+
+def finish(axes: Sequence[Axes], ticks: Callable[[Axes], None], *, legend_size: int = 7) -> None:
+    """Ticks (``ticks(ax)``), a light grid and a small legend on every panel."""
+    for ax in axes:
+        ticks(ax)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=legend_size)
+
+
 def method_style(method: str) -> dict[str, object]:
     """Colour, label and line style of a method."""
     style = dict(METHOD_STYLE.get(method, {"label": method}))

@@ -8,6 +8,7 @@ encoders trained here (see :mod:`semgym.latents.encoders`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -239,16 +240,7 @@ def build_embedded(
     meta["head_seconds"] = round(time.perf_counter() - tic, 2)
     meta["build_seconds"] = round(time.perf_counter() - started, 2)
     logger.info("built latent bank %s in %.1f s", name, meta["build_seconds"])
-    return LatentBank(
-        name=bank.name,
-        latents=bank.latents,
-        labels=bank.labels,
-        train_index=bank.train_index,
-        test_index=bank.test_index,
-        heads=bank.heads,
-        native_accuracy=bank.native_accuracy,
-        meta=meta,
-    )
+    return dataclasses.replace(bank, meta=meta)
 
 
 def _version(package: str) -> str:
