@@ -17,8 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from harness import Run, parse, parser
-from sb3_common import FlatSB3VecEnv, sb3_act, sb3_curve_callback, sb3_normalized_actor
-from stable_baselines3 import PPO
+from sb3_common import FlatSB3VecEnv, sb3_act, sb3_normalized_actor, sb3_train, shared_ppo
 from stable_baselines3.common.vec_env import VecNormalize
 
 HYPERPARAMETERS = {
@@ -46,38 +45,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     venv = FlatSB3VecEnv(run.training_env(hp["num_envs"]), normalized_power=True)
     venv.seed(run.first_seed(hp["num_envs"]))
     env = VecNormalize(venv, norm_obs=True, norm_reward=True, gamma=hp["gamma"])
-    model = PPO(
-        "MlpPolicy",
+    model = shared_ppo(env, hp, args.seed)
+
+    sb3_train(
+        run,
+        model,
         env,
-        n_steps=hp["n_steps"],
-        batch_size=hp["batch_size"],
-        n_epochs=hp["n_epochs"],
-        learning_rate=hp["learning_rate"],
-        gamma=hp["gamma"],
-        gae_lambda=hp["gae_lambda"],
-        clip_range=hp["clip_range"],
-        policy_kwargs={"net_arch": hp["net_arch"], "log_std_init": hp["log_std_init"]},
-        seed=args.seed,
-        device="cpu",
-        verbose=0,
-    )
-
-    def act():
-        return sb3_act(model, env, budget=venv.budget)
-
-    callback = sb3_curve_callback(run, act, every=run.curve_every(budget))
-    print(f"{run.name}: training {budget:,d} AP decisions on {venv.num_envs} envs")
-    model.learn(budget, callback=callback)
-    run.record(model.num_timesteps, act())
-    checkpoint = run.out / "sb3_model.zip"
-    model.save(checkpoint)
-    env.save(str(run.out / "vecnormalize.pkl"))
-    run.finish(
-        sb3_normalized_actor(model, env, squash=False),
-        hp,
+        lambda: sb3_act(model, env, budget=venv.budget),
+        lambda: sb3_normalized_actor(model, env, squash=False),
+        budget=budget,
+        hp=hp,
+        what=f"AP decisions on {venv.num_envs} envs",
         library="stable-baselines3 PPO",
-        trainer_checkpoint=checkpoint,
-        agent_steps=int(model.num_timesteps),
     )
     return 0
 

@@ -19,8 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from harness import TRAINED_PRESETS, Run, parse, parser
-from sb3_common import CentralSlots, central_act, sb3_curve_callback, sb3_normalized_actor
-from stable_baselines3 import PPO
+from sb3_common import CentralSlots, central_act, sb3_normalized_actor, sb3_train, shared_ppo
 from stable_baselines3.common.vec_env import VecNormalize
 
 HYPERPARAMETERS = {
@@ -50,36 +49,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     n_links = venv.n_links
     venv.seed(run.first_seed(hp["num_envs"]))
     env = VecNormalize(venv, norm_obs=True, norm_reward=False, gamma=hp["gamma"])
-    model = PPO(
-        "MlpPolicy",
+    model = shared_ppo(env, hp, args.seed)
+    sb3_train(
+        run,
+        model,
         env,
-        n_steps=hp["n_steps"],
-        batch_size=hp["batch_size"],
-        n_epochs=hp["n_epochs"],
-        learning_rate=hp["learning_rate"],
-        gamma=hp["gamma"],
-        gae_lambda=hp["gae_lambda"],
-        clip_range=hp["clip_range"],
-        policy_kwargs={"net_arch": hp["net_arch"], "log_std_init": hp["log_std_init"]},
-        seed=args.seed,
-        device="cpu",
-        verbose=0,
-    )
-    callback = sb3_curve_callback(
-        run, lambda: central_act(model, env, n_links), every=run.curve_every(budget)
-    )
-    print(f"{run.name}: training {budget:,d} link decisions on {venv.num_envs} link slots")
-    model.learn(budget, callback=callback)
-    run.record(model.num_timesteps, central_act(model, env, n_links))
-    checkpoint = run.out / "sb3_model.zip"
-    model.save(checkpoint)
-    env.save(str(run.out / "vecnormalize.pkl"))
-    run.finish(
-        sb3_normalized_actor(model, env, squash=False, links=n_links),
-        hp,
+        lambda: central_act(model, env, n_links),
+        lambda: sb3_normalized_actor(model, env, squash=False, links=n_links),
+        budget=budget,
+        hp=hp,
+        what=f"link decisions on {venv.num_envs} link slots",
         library="stable-baselines3 PPO",
-        trainer_checkpoint=checkpoint,
-        agent_steps=int(model.num_timesteps),
     )
     return 0
 

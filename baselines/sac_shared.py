@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from harness import TRAINED_PRESETS, Run, parse, parser
-from sb3_common import sb3_act, sb3_curve_callback, sb3_normalized_actor
+from sb3_common import sb3_act, sb3_normalized_actor, sb3_train
 from stable_baselines3 import SAC
 from stable_baselines3.common.vec_env import VecNormalize
 
@@ -61,19 +61,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         device="cpu",
         verbose=0,
     )
-    callback = sb3_curve_callback(run, lambda: sb3_act(model, env), every=run.curve_every(budget))
-    print(f"{run.name}: training {budget:,d} agent-steps on {venv.num_envs} link slots")
-    model.learn(budget, callback=callback)
-    run.record(model.num_timesteps, sb3_act(model, env))
-    checkpoint = run.out / "sb3_model.zip"
-    model.save(checkpoint)
-    env.save(str(run.out / "vecnormalize.pkl"))
-    run.finish(
-        sb3_normalized_actor(model, env, squash=True),
-        hp,
+    sb3_train(
+        run,
+        model,
+        env,
+        lambda: sb3_act(model, env),
+        lambda: sb3_normalized_actor(model, env, squash=True),
+        budget=budget,
+        hp=hp,
+        what=f"agent-steps on {venv.num_envs} link slots",
         library="stable-baselines3 SAC",
-        trainer_checkpoint=checkpoint,
-        agent_steps=int(model.num_timesteps),
     )
     return 0
 

@@ -10,11 +10,63 @@ import gymnasium
 import numpy as np
 import torch
 from harness import Actor, Run
+from stable_baselines3 import PPO
+from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.vec_env import VecEnv
+from stable_baselines3.common.vec_env import VecEnv, VecNormalize
 
 from semgym.envs._base import decode_powers
 from semgym.vector import InterferenceVecEnv, SB3VecEnv
+
+
+def shared_ppo(env: VecEnv, hp: dict[str, Any], seed: int) -> PPO:
+    """The PPO learner of the PPO baselines (hyperparameters ``hp``, CPU, silent)."""
+    return PPO(
+        "MlpPolicy",
+        env,
+        n_steps=hp["n_steps"],
+        batch_size=hp["batch_size"],
+        n_epochs=hp["n_epochs"],
+        learning_rate=hp["learning_rate"],
+        gamma=hp["gamma"],
+        gae_lambda=hp["gae_lambda"],
+        clip_range=hp["clip_range"],
+        policy_kwargs={"net_arch": hp["net_arch"], "log_std_init": hp["log_std_init"]},
+        seed=seed,
+        device="cpu",
+        verbose=0,
+    )
+
+
+def sb3_train(
+    run: Run,
+    model: BaseAlgorithm,
+    env: VecNormalize,
+    act_of: Callable[[], Callable],
+    export: Callable[[], Actor],
+    *,
+    budget: int,
+    hp: dict[str, Any],
+    what: str,
+    library: str,
+) -> None:
+    """Train ``model`` for ``budget`` steps with the learning curve of ``act_of()``, save the
+    SB3 checkpoint and the observation normalization, then export ``export()`` with its card.
+    ``what`` names the steps for the log line (e.g. "agent-steps on 192 link slots")."""
+    callback = sb3_curve_callback(run, act_of, every=run.curve_every(budget))
+    print(f"{run.name}: training {budget:,d} {what}")
+    model.learn(budget, callback=callback)
+    run.record(model.num_timesteps, act_of())
+    checkpoint = run.out / "sb3_model.zip"
+    model.save(checkpoint)
+    env.save(str(run.out / "vecnormalize.pkl"))
+    run.finish(
+        export(),
+        hp,
+        library=library,
+        trainer_checkpoint=checkpoint,
+        agent_steps=int(model.num_timesteps),
+    )
 
 
 def sb3_curve_callback(run: Run, act_of: Callable[[], Callable], every: int) -> Any:
