@@ -266,6 +266,42 @@ def test_priced_waterfill_matches_generic_solver_on_200_instances() -> None:
     assert binding > 50  # the cap really was active on many instances
 
 
+def _padded_priced_instances(count: int, seed: int, modes: int = 40) -> tuple[torch.Tensor, ...]:
+    """``count`` random priced instances in one batch (weights, gains, budgets, costs, caps),
+    padded to ``modes`` with zero-weight modes (which take no power)."""
+    rng = np.random.default_rng(seed)
+    w, lam, costs = np.zeros((count, modes)), np.ones((count, modes)), np.zeros((count, modes))
+    budgets, caps = np.zeros(count), np.zeros(count)
+    for i, (wi, li, budget) in enumerate(_random_instances(count, seed)):
+        m = len(wi)
+        ci = rng.exponential(1.0, m) * 10.0 ** rng.uniform(-2, 2)
+        ci[rng.random(m) < 0.2] = 0.0
+        plain = core.semantic_waterfill(torch.tensor(wi), torch.tensor(li), budget).numpy()
+        w[i, :m], lam[i, :m], costs[i, :m], budgets[i] = wi, li, ci, budget
+        caps[i] = float(ci @ plain) * rng.choice([0.0, 1e-6, 0.01, 0.1, 0.5, 0.99, 2.0])
+    return tuple(torch.tensor(x) for x in (w, lam, budgets, costs, caps))
+
+
+def test_priced_waterfill_matches_nested_bisection_on_1000_instances() -> None:
+    """The safeguarded Newton solves against the nested bisection they replace, batched."""
+    w, lam, budgets, costs, caps = _padded_priced_instances(1000, seed=5)
+    ours = core.priced_semantic_waterfill(w, lam, budgets, costs, caps)
+    bisected = reference.bisected_priced_waterfill(w, lam, budgets, costs, caps)
+    assert bool((ours >= 0).all())
+    assert bool((ours.sum(-1) <= budgets * (1 + 1e-12)).all())
+    assert bool(((costs * ours).sum(-1) <= caps * (1 + 1e-12) + 1e-300).all())
+    binding = (costs * core.semantic_waterfill(w, lam, budgets)).sum(-1) > caps
+    assert int(binding.sum()) > 500
+    value = core.semantic_utility(w, lam, ours)
+    reference_value = core.semantic_utility(w, lam, bisected)
+    # equal up to the round-off resolution of the multiplier ν on extreme instances (and
+    # the bisection's 1e-300 W leftovers under a zero cap)
+    scale = torch.maximum(reference_value, 1e-12 * w.amax(-1)).clamp_min(1e-300)
+    shortfall = (reference_value - value) / scale
+    assert float(shortfall.max()) < 1e-6
+    assert float(shortfall.quantile(0.99)) < 1e-10
+
+
 def test_priced_waterfill_without_binding_cap_is_plain(gen: torch.Generator) -> None:
     w, lam = (
         torch.rand(5, 6, generator=gen, dtype=torch.float64),

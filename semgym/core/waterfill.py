@@ -8,15 +8,19 @@ KKT: w λ / (1 + λ p)² = μ (+ ν c), so p_m = [(√(w_m λ_m / μ) − 1) / �
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import torch
 from torch import Tensor
 
 from semgym.core.linalg import check_on_host
 
-#: Geometric bisection steps; each halves log(hi/lo), so 64 steps resolve a bracket spanning
-#: 1e-250 to machine precision.
+#: Bisection steps that resolve any bracket to machine precision (in log(ν), a span of 1e-250).
 _BISECTION_STEPS = 64
 _BRACKET_SPAN = 1e-250
+#: Newton steps of the safeguarded root finder before it falls back to bisection only.
+_NEWTON_STEPS = 60
 
 
 def semantic_utility(weights: Tensor, gains: Tensor, powers: Tensor) -> Tensor:
@@ -80,23 +84,77 @@ def _meet_exactly(powers: Tensor, budget: Tensor) -> Tensor:
 def _priced_powers(w: Tensor, lam: Tensor, price: Tensor) -> Tensor:
     """p_m = [(√(w λ / price) − 1)/λ]₊ elementwise (price > 0), written as
     (wλ − price) / (price · λ · (√(wλ/price) + 1)) to avoid cancellation near the water level."""
+    return _priced_powers_and_slopes(w, lam, price)[0]
+
+
+def _priced_powers_and_slopes(w: Tensor, lam: Tensor, price: Tensor) -> tuple[Tensor, Tensor]:
+    """:func:`_priced_powers` and −∂p_m/∂price_m = √(wλ/price) / (2 λ price) (0 where p_m = 0)."""
     merit = w * lam
     useful = merit > price
     safe_lam = torch.where(useful, lam, torch.ones_like(lam))
-    p = (merit - price) / (price * safe_lam * ((merit / price).sqrt() + 1.0))
-    return torch.where(useful, p, torch.zeros_like(p))
+    ratio = (merit / price).sqrt()
+    p = (merit - price) / (price * safe_lam * (ratio + 1.0))
+    slope = ratio / (2.0 * safe_lam * price)
+    zero = torch.zeros_like(p)
+    return torch.where(useful, p, zero), torch.where(useful, slope, zero)
 
 
-def _bisect(fn, hi: Tensor, target: Tensor) -> Tensor:
-    """Root of the decreasing ``fn`` on (0, hi] where fn = target, batched, by geometric
-    bisection on [hi·1e-250, hi]; returns the upper end (fn(result) <= target)."""
-    lo = hi * _BRACKET_SPAN
-    for _ in range(_BISECTION_STEPS):
-        mid = (lo * hi).sqrt()
-        above = fn(mid) > target
-        lo = torch.where(above, mid, lo)
-        hi = torch.where(above, hi, mid)
-    return hi
+def _newton_root(
+    fn: Callable[[Tensor, Tensor], tuple[Tensor, Tensor]],
+    lo: Tensor,
+    hi: Tensor,
+    start: Tensor,
+    target: Tensor,
+    rtol: float,
+    xtol: float,
+    *,
+    relative: bool,
+) -> Tensor:
+    """x (N,) in [lo, hi] with fn(x, rows) = target for decreasing functions of the rows
+    ``rows`` (int64 indices into the N) that return (value, slope) at x: Newton steps while they
+    stay inside the bracket that every evaluation narrows and keep halving the gap, bisection
+    otherwise (and always after :data:`_NEWTON_STEPS` steps, so it terminates). Only
+    unconverged rows are evaluated.
+
+    A row converges when |fn − target| ≤ rtol·|target|, or its bracket or Newton step is
+    narrower than ``xtol`` (times |x| if ``relative``); then it ends on the feasible side
+    fn(x) ≤ target (the bracket's upper end), as bisection would. All arguments are (N,).
+    """
+    x = start.clone()
+    rows = torch.arange(x.shape[0], device=x.device)
+    xr = x
+    last_gap = torch.full_like(x, math.inf)  # |fn − target| at the previous step
+    was_newton = torch.zeros_like(x, dtype=torch.bool)
+    for step in range(_NEWTON_STEPS + _BISECTION_STEPS):
+        value, slope = fn(xr, rows)
+        gap = value - target
+        above = gap > 0  # the root lies right of x
+        lo = torch.where(above, xr, lo)
+        hi = torch.where(above, hi, xr)
+        scale = xr.abs() if relative else torch.ones_like(xr)
+        newton = xr - gap / slope
+        settled = torch.isfinite(newton) & ((newton - xr).abs() <= xtol * scale)
+        narrow = hi - lo <= xtol * scale
+        close = gap.abs() <= rtol * target.abs()
+        feasible = gap <= 0
+        # at round-off resolution, end on the feasible side fn ≤ target: the bracket's hi
+        done = close | narrow | (settled & feasible)
+        x[rows[done]] = torch.where(close | feasible, xr, hi)[done]
+        keep = ~done
+        if not bool(keep.any()):
+            return x
+        # Newton while it stays inside the bracket and its last step at least halved the gap
+        # (else bisect: a kink between two iterates makes plain Newton cycle)
+        stalled = was_newton & (gap.abs() > 0.5 * last_gap)
+        use_newton = torch.isfinite(newton) & (newton > lo) & (newton < hi) & ~stalled
+        if step >= _NEWTON_STEPS:
+            use_newton = torch.zeros_like(use_newton)
+        step_to = torch.where(use_newton, newton, 0.5 * (lo + hi))
+        step_to = torch.where(settled, torch.nextafter(xr, hi), step_to)  # one ulp right
+        xr, last_gap, was_newton = step_to[keep], gap.abs()[keep], use_newton[keep]
+        rows, lo, hi, target = rows[keep], lo[keep], hi[keep], target[keep]
+    x[rows] = xr
+    return x
 
 
 def priced_semantic_waterfill(
@@ -111,8 +169,10 @@ def priced_semantic_waterfill(
     Adds Σ_m c_m p_m ≤ cap, where c_m ≥ 0 is the interference mode m puts on the primary
     receivers per watt and cap is I_max (W). KKT: p_m = [(√(w λ/(μ + ν c_m)) − 1)/λ]₊ with
     μ, ν ≥ 0 from complementary slackness: ν = 0 if the plain water-filling meets the cap,
-    otherwise ν solves Σ c p = cap by bisection, each ν with its own μ (bisection, or μ = 0
-    when the budget is slack).
+    otherwise ν solves Σ c p = cap, each ν with its own μ (Σ p = budget, or μ = 0 when the
+    budget is slack). Both are one-dimensional monotone roots, found by safeguarded Newton
+    steps (a few evaluations each; the nested bisection they replace is
+    :func:`semgym.core.reference.bisected_priced_waterfill`).
     """
     budget = _check_inputs(weights, gains, budget)
     if (
@@ -131,41 +191,94 @@ def priced_semantic_waterfill(
     merit = w * lam
 
     plain = semantic_waterfill(w, lam, total)
-    if bool(((c * plain).sum(-1) <= cap).all()):
+    needs_price = (c * plain).sum(-1) > cap
+    if not bool(needs_price.any()):
         return plain.to(gains.dtype)
+    # a zero cap switches off every mode that reaches a primary (ν = ∞): the plain
+    # water-filling of the others
+    shut = needs_price & (cap <= 0)
+    if bool(shut.any()):
+        closed = semantic_waterfill(torch.where(c > 0, 0.0, w), lam, total)
+        plain = torch.where(shut.unsqueeze(-1), closed, plain)
+        needs_price = needs_price & ~shut
+        if not bool(needs_price.any()):
+            return plain.to(gains.dtype)
+    # the rows left to price, flattened to (N, M)
+    modes = gains.shape[-1]
+    which = needs_price.reshape(-1).nonzero().squeeze(-1)
+    powers = plain.reshape(-1, modes).clone()
+    w, lam, c, merit, plain = (t.reshape(-1, modes)[which] for t in (w, lam, c, merit, plain))
+    total, cap = total.reshape(-1)[which], cap.reshape(-1)[which]
+    # plain water level μ₀ = wλ/(1 + λp)² of the strongest mode (always active); ν > 0 raises
+    # every price, so the budget's μ(ν) lies in [μ₀ − ν·max c, μ₀]
+    strongest = merit.argmax(-1, keepdim=True)
+    mu_plain = (
+        merit.gather(-1, strongest) / (1.0 + (lam * plain).gather(-1, strongest)).square()
+    ).squeeze(-1)
+    c_max = c.amax(-1)
+    eps = torch.finfo(dtype).eps
 
-    merit_max = merit.amax(-1).clamp_min(1e-300)
+    def inner_mu(nu: Tensor, rows: Tensor) -> Tensor:
+        """μ(ν) ≥ 0 of the rows meeting their budget, or 0 where it is slack at μ = 0."""
+        w_, lam_, c_, merit_ = w[rows], lam[rows], c[rows], merit[rows]
+        offset = nu.unsqueeze(-1) * c_
+        free = _priced_powers(w_, lam_, offset.clamp_min(1e-300))
+        unbounded = ((merit_ > 0) & (offset <= 0)).any(-1)
+        slack = ~unbounded & (free.sum(-1) <= total[rows])
 
-    def inner_mu(nu: Tensor) -> Tensor:
-        """μ(ν) ≥ 0 meeting the budget, or 0 when the budget is slack at μ = 0."""
-        nu_ = nu.unsqueeze(-1)
-        free = _priced_powers(w, lam, (nu_ * c).clamp_min(1e-300))
-        unbounded = ((merit > 0) & (nu_ * c <= 0)).any(-1)
-        slack = ~unbounded & (free.sum(-1) <= total)
+        def spent(mu: Tensor, sub: Tensor) -> tuple[Tensor, Tensor]:
+            price = mu.unsqueeze(-1) + offset[sub]
+            powers, slopes = _priced_powers_and_slopes(w_[sub], lam_[sub], price)
+            return powers.sum(-1), -slopes.sum(-1)
 
-        def spent(mu: Tensor) -> Tensor:
-            return _priced_powers(w, lam, mu.unsqueeze(-1) + nu_ * c).sum(-1)
+        mu = torch.zeros_like(nu)
+        bound = ~slack
+        if bool(bound.any()):
+            top = mu_plain[rows]
+            lo = (top - nu * c_max[rows]).clamp_min(0.0)
+            solve = bound.nonzero().squeeze(-1)
+            mu[solve] = _newton_root(
+                lambda m, sub: spent(m, solve[sub]),
+                lo[solve],
+                top[solve],
+                top[solve],
+                total[rows][solve],
+                1e-14,
+                4 * eps,
+                relative=True,
+            )
+        return mu
 
-        mu = _bisect(spent, merit_max, total)
-        return torch.where(slack, torch.zeros_like(mu), mu)
-
-    def interference(nu: Tensor) -> Tensor:
-        mu = inner_mu(nu)
-        price = (mu.unsqueeze(-1) + nu.unsqueeze(-1) * c).clamp_min(1e-300)
-        return (c * _priced_powers(w, lam, price)).sum(-1)
+    def interference(log_nu: Tensor, rows: Tensor) -> tuple[Tensor, Tensor]:
+        """Σ c p at ν = e^x and its slope in x: through μ(ν), −ν Σ s (c − c̄)² with
+        s = −∂p/∂price and c̄ = Σ s c / Σ s while the budget binds, else −ν Σ s c²."""
+        nu = log_nu.exp()
+        mu = inner_mu(nu, rows)
+        c_ = c[rows]
+        price = (mu.unsqueeze(-1) + nu.unsqueeze(-1) * c_).clamp_min(1e-300)
+        powers, slopes = _priced_powers_and_slopes(w[rows], lam[rows], price)
+        mean = (slopes * c_).sum(-1) / slopes.sum(-1).clamp_min(1e-300)
+        centre = torch.where(mu > 0, mean, torch.zeros_like(mean)).unsqueeze(-1)
+        return (c_ * powers).sum(-1), -nu * (slopes * (c_ - centre).square()).sum(-1)
 
     positive = c > 0
     nu_max = torch.where(positive, merit / torch.where(positive, c, torch.ones_like(c)), 0.0)
-    nu_hi = nu_max.amax(-1).clamp_min(1e-300)
-    needs_price = (c * plain).sum(-1) > cap
-    nu = _bisect(interference, nu_hi, cap)
-    nu = torch.where(needs_price, nu, torch.zeros_like(nu))
-    mu = inner_mu(nu)
+    log_hi = nu_max.amax(-1).clamp_min(1e-300).log()
+    log_lo = log_hi + math.log(_BRACKET_SPAN)
+    # start where the average price per watt of the plain powers rises by its overshoot
+    plain_cost = (c * plain).sum(-1)
+    start = mu_plain * (plain_cost / cap.clamp_min(1e-300) - 1.0) * total / plain_cost
+    start = torch.minimum(torch.maximum(start.clamp_min(1e-300).log(), log_lo), log_hi)
+    log_nu = _newton_root(interference, log_lo, log_hi, start, cap, 1e-12, 4 * eps, relative=False)
+    nu = log_nu.exp()
+    all_rows = torch.arange(nu.shape[0], device=nu.device)
+    mu = inner_mu(nu, all_rows)
     priced = _priced_powers(w, lam, (mu.unsqueeze(-1) + nu.unsqueeze(-1) * c).clamp_min(1e-300))
-    # bisection returns the feasible end; remove what round-off may still leave over
-    over = torch.maximum(
+    # the solves stop at round-off resolution: scale to meet the tighter constraint exactly
+    # (the utility increases with every power, so this only gains)
+    used = torch.maximum(
         priced.sum(-1) / total.clamp_min(1e-300),
         (c * priced).sum(-1) / cap.clamp_min(1e-300),
     )
-    priced = priced / over.clamp_min(1.0).unsqueeze(-1)
-    return torch.where(needs_price.unsqueeze(-1), priced, plain).to(gains.dtype)
+    powers[which] = priced / used.clamp_min(1e-300).unsqueeze(-1)
+    return powers.view(gains.shape).to(gains.dtype)

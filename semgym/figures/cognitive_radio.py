@@ -35,8 +35,7 @@ from semgym.figures.sweep import Point, Row, compute_kind
 METHODS = ("game_capped", "game_uncapped")
 #: I_max / (interference of all secondaries at full isotropic power).
 CAP_FRACTIONS = (1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0)
-#: Game iterations T: the priced water-filling (nested bisection) makes a best response of the
-#: six games about 0.9 s here, and the network MSE settles within a few iterations (Fig. 2).
+#: Game iterations T: the network MSE settles within a few iterations (Fig. 2).
 ITERATIONS = 20
 
 
