@@ -15,8 +15,11 @@ the paper's six; no training run saw either set. Columns: network NMSE with a 95
 interval over seeds, the worst link's NMSE, exploitability (the most NMSE a link could still
 save by deviating alone), the share of the Uniform → best-response gap closed (paired
 bootstrap interval), accuracy with the receivers' native ceiling (on the first 16 held-out
-seeds: a test-set simulation per seed), and milliseconds per decision (one link's action from
-one observation, single-threaded; a design's solver time for one channel realization over L).
+seeds: a test-set simulation per seed), milliseconds per decision (one link's action from
+one observation, single-threaded; a design's solver time for one channel realization over L)
+and, with primary users, the share of seeds whose final precoders keep every primary's cap
+I_max (``caps hold``: the env reports the caps but does not enforce them, and the learned
+policies are rewarded for NMSE alone).
 
 Each preset's results are stored in ``baselines/results/presets/<preset>.json`` (so presets can
 be measured in separate runs); then ``baselines/results/compare.csv`` (tidy, one row per
@@ -48,6 +51,7 @@ from harness import (
     RESULTS,
     SMOKE_BROADCAST,
     SMOKE_INTERFERENCE,
+    caps_held,
     gap_interval,
     gap_share,
     mean_interval,
@@ -89,6 +93,7 @@ class Scores:
     accuracy: np.ndarray | None = None
     native: float | None = None
     ms_per_decision: float | None = None
+    caps_hold: np.ndarray | None = None  # per seed, with primary users
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -159,6 +164,7 @@ def interference_scores(
                 played["exploitability"],
                 acc,
                 native,
+                caps_hold=played["caps_hold"],
             )
         )
 
@@ -212,12 +218,15 @@ def interference_scores(
         nmse = metrics.nmse.numpy()
         acc = link_accuracy(venv, state, metrics, acc_seeds) if acc_seeds else None
         scores = Scores(name, "design", nmse.mean(-1), nmse, exploit, acc, native)
+        scores.caps_hold = caps_held(game, state)
         scores.ms_per_decision = 1e3 * elapsed / (len(seeds) * n_links)
         if searches and name.startswith("Cooperative"):
             scores.extra["equilibrium_nmse"] = searches[-1].equilibrium_score.numpy()
         results.append(scores)
-    bound = mui_less_bound(game).metrics.nmse.numpy()
+    allocation = mui_less_bound(game)
+    bound = allocation.metrics.nmse.numpy()
     results.append(Scores("MUI-less bound (no MUI)", "bound", bound.mean(-1), bound, None))
+    results[-1].caps_hold = caps_held(game, allocation.state)
 
     for name in Learned.available():
         policy = Learned.load(name)
@@ -319,6 +328,7 @@ def summarize(preset: str, seed_set: str, results: list[Scores]) -> list[dict[st
             "gap_share": math.nan,
             "gap_low": math.nan,
             "gap_high": math.nan,
+            "caps_hold": _mean(r.caps_hold),
         }
         if "equilibrium_nmse" in r.extra:  # the search's Gauss-Seidel equilibrium
             row["equilibrium_nmse"] = float(np.mean(r.extra["equilibrium_nmse"]))
@@ -337,16 +347,20 @@ def _fmt(value: float, spec: str, empty: str = "–") -> str:
 
 def markdown(rows: list[dict[str, Any]], paper: dict[str, float]) -> str:
     """The comparison table of one preset (held-out rows, with the paper-six NMSE beside)."""
+    # with primary users: the share of held-out seeds whose last step keeps every cap I_max
+    caps = any(math.isfinite(r.get("caps_hold", math.nan)) for r in rows)
     lines = [
         "| policy | network NMSE, held-out [95 % CI] | paper six | worst link | exploitability"
-        " | gap closed [95 % CI] | accuracy (native) | ms / decision |",
-        "|---|---|---|---|---|---|---|---|",
+        " | gap closed [95 % CI] | accuracy (native) | ms / decision |"
+        + (" caps hold |" if caps else ""),
+        "|---|---|---|---|---|---|---|---|" + ("---|" if caps else ""),
     ]
     lines_only_paper: list[str] = []
     for policy in paper:
         if all(r["policy"] != policy for r in rows):  # measured on the paper's six only
             lines_only_paper.append(
                 f"| {policy} | – (paper six only) | {paper[policy]:.4f} | – | – | – | – | – |"
+                + (" – |" if caps else "")
             )
     for r in rows:
         gap = _fmt(r["gap_share"], ".1%")
@@ -360,6 +374,7 @@ def markdown(rows: list[dict[str, Any]], paper: dict[str, float]) -> str:
             f"{_fmt(paper.get(r['policy'], math.nan), '.4f')} | {r['worst_link_nmse']:.4f} | "
             f"{_fmt(r['exploitability'], '.4f')} | {gap} | {accuracy} | "
             f"{_fmt(r['ms_per_decision'], '.3g')} |"
+            + (f" {_fmt(r.get('caps_hold', math.nan), '.0%')} |" if caps else "")
         )
     return "\n".join(lines + lines_only_paper)
 

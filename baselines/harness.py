@@ -46,9 +46,8 @@ RESULTS = ROOT / "baselines" / "results"
 SHIPPED = ROOT / "semgym" / "policies" / CHECKPOINTS
 RUNS = ROOT / "runs"
 VALIDATION_SEEDS = tuple(range(900_000, 900_016))
-#: Interference presets the learned baselines train on (``primary-users`` is left out: see
-#: the README's "What was not trained").
-TRAINED_PRESETS = ("paper", "low-snr", "close-interferers", "more-links")
+#: Interference presets the learned baselines train on: every interference preset.
+TRAINED_PRESETS = ("paper", "low-snr", "close-interferers", "more-links", "primary-users")
 #: Small, fast scenarios of the smoke runs (``--smoke``), which the tests execute.
 SMOKE_INTERFERENCE = {"latents": "synthetic", "n_antennas": 2, "channel_uses": 2}
 SMOKE_BROADCAST = {"latents": "synthetic", "n_users": 3, "n_tx": 2, "n_rx": 2}
@@ -266,7 +265,8 @@ def play(
 ) -> dict[str, Any]:
     """Play one episode per seed in the batched env (all seeds at once) and return the last
     step's scores: ``network_nmse`` (S,), ``nmse`` (S, L), ``exploitability`` (S,) in NMSE
-    (max over links of the MSE a unilateral deviation saves, over tr R_y), and the env.
+    (max over links of the MSE a unilateral deviation saves, over tr R_y), ``caps_hold`` (S,)
+    bool with primary users (else None), and the env.
 
     ``act`` maps observations to actions: per link (N, D) → (N, A) for ``kind="link"``, the
     joint (B, L·D) → (B, L·A) for ``"central"``, the AP's (B, D) → (B, M) watts for
@@ -289,10 +289,27 @@ def play(
         obs, *_ = venv.step(actions.to(torch.float64 if dtype == "float64" else torch.float32))
     ev = venv.batch.evaluation
     nmse = ev.nmse.numpy()
-    exploit = None
+    exploit, caps = None, None
     if kind != "access-point":
-        exploit = (ev.link_exploitability / venv.batch.game.target_energy).amax(-1).numpy()
-    return {"nmse": nmse, "network_nmse": nmse.mean(-1), "exploitability": exploit, "venv": venv}
+        game = venv.batch.game
+        exploit = (ev.link_exploitability / game.target_energy).amax(-1).numpy()
+        caps = caps_held(game, venv.batch.state)
+    return {
+        "nmse": nmse,
+        "network_nmse": nmse.mean(-1),
+        "exploitability": exploit,
+        "caps_hold": caps,
+        "venv": venv,
+    }
+
+
+def caps_held(game: Any, state: Any) -> np.ndarray | None:
+    """Per game (B,) bool: every primary's received interference within its cap I_max under
+    ``state``'s precoders; None without primary users."""
+    if game.primary is None:
+        return None
+    covariances = state.channel_use_covariances(game.channel_uses)
+    return game.primary.caps_hold(covariances).numpy()
 
 
 def validation_references(run: Run) -> dict[str, float]:
