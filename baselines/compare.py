@@ -28,6 +28,7 @@ presets' headroom and price of anarchy on the paper's six seeds) are written fro
 stored.
 
     python baselines/compare.py [--presets low-snr paper ...] [--no-accuracy] [--smoke]
+    python baselines/compare.py --presets   # only rewrite the tables from the stored presets
 """
 
 from __future__ import annotations
@@ -433,7 +434,13 @@ def preset_results(name: str, args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--presets", nargs="+", default=list(PRESETS), choices=list(PRESETS))
+    p.add_argument(
+        "--presets",
+        nargs="*",
+        default=list(PRESETS),
+        choices=list(PRESETS),
+        help="presets to measure (none: only rewrite the tables from the stored presets)",
+    )
     p.add_argument("--no-accuracy", action="store_true", help="skip the test-set simulations")
     p.add_argument("--smoke", action="store_true", help="tiny scenarios, few seeds, no files")
     p.add_argument("--out", type=Path, default=RESULTS)
@@ -459,7 +466,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     tidy = [row for r in results for row in r["rows"]]
     with (args.out / "compare.csv").open("w", newline="") as f:
-        writer = csv.DictWriter(f, list(tidy[0]))
+        columns = list(dict.fromkeys(key for row in tidy for key in row))  # newer runs add some
+        writer = csv.DictWriter(f, columns, restval="")
         writer.writeheader()
         writer.writerows(tidy)
     (args.out / "compare.md").write_text("\n".join(r["table"] for r in results))
