@@ -30,6 +30,8 @@ from semgym.core.precoder import mode_factor
 from semgym.core.waterfill import (
     _BISECTION_STEPS,
     _BRACKET_SPAN,
+    _budget_slack,
+    _price_ceiling,
     _priced_powers,
     semantic_waterfill,
 )
@@ -129,9 +131,7 @@ def bisected_priced_waterfill(
 
     def inner_mu(nu: Tensor) -> Tensor:
         nu_ = nu.unsqueeze(-1)
-        free = _priced_powers(w, lam, (nu_ * c).clamp_min(1e-300))
-        unbounded = ((merit > 0) & (nu_ * c <= 0)).any(-1)
-        slack = ~unbounded & (free.sum(-1) <= total)
+        slack = _budget_slack(w, lam, nu_ * c, total)
 
         def spent(mu: Tensor) -> Tensor:
             return _priced_powers(w, lam, mu.unsqueeze(-1) + nu_ * c).sum(-1)
@@ -144,10 +144,8 @@ def bisected_priced_waterfill(
         price = (mu.unsqueeze(-1) + nu.unsqueeze(-1) * c).clamp_min(1e-300)
         return (c * _priced_powers(w, lam, price)).sum(-1)
 
-    positive = c > 0
-    nu_max = torch.where(positive, merit / torch.where(positive, c, torch.ones_like(c)), 0.0)
     needs_price = (c * plain).sum(-1) > cap
-    nu = _bisect(interference, nu_max.amax(-1).clamp_min(1e-300), cap)
+    nu = _bisect(interference, _price_ceiling(merit, c), cap)
     nu = torch.where(needs_price, nu, torch.zeros_like(nu))
     mu = inner_mu(nu)
     priced = _priced_powers(w, lam, (mu.unsqueeze(-1) + nu.unsqueeze(-1) * c).clamp_min(1e-300))

@@ -99,6 +99,21 @@ def _priced_powers_and_slopes(w: Tensor, lam: Tensor, price: Tensor) -> tuple[Te
     return torch.where(useful, p, zero), torch.where(useful, slope, zero)
 
 
+def _budget_slack(w: Tensor, lam: Tensor, offset: Tensor, total: Tensor) -> Tensor:
+    """(...,) bool: the budget is slack at μ = 0 under the per-mode prices ``offset`` = ν c
+    (..., M): no useful mode is free (ν c = 0) and the powers at those prices fit ``total``."""
+    unbounded = ((w * lam > 0) & (offset <= 0)).any(-1)
+    return ~unbounded & (_priced_powers(w, lam, offset.clamp_min(1e-300)).sum(-1) <= total)
+
+
+def _price_ceiling(merit: Tensor, costs: Tensor) -> Tensor:
+    """max_m wλ/c over modes with c > 0, (...,): at this ν every mode that reaches a primary is
+    switched off (the upper end of the ν bracket)."""
+    positive = costs > 0
+    ratio = torch.where(positive, merit / torch.where(positive, costs, torch.ones_like(costs)), 0.0)
+    return ratio.amax(-1).clamp_min(1e-300)
+
+
 def _newton_root(
     fn: Callable[[Tensor, Tensor], tuple[Tensor, Tensor]],
     lo: Tensor,
@@ -220,11 +235,9 @@ def priced_semantic_waterfill(
 
     def inner_mu(nu: Tensor, rows: Tensor) -> Tensor:
         """μ(ν) ≥ 0 of the rows meeting their budget, or 0 where it is slack at μ = 0."""
-        w_, lam_, c_, merit_ = w[rows], lam[rows], c[rows], merit[rows]
-        offset = nu.unsqueeze(-1) * c_
-        free = _priced_powers(w_, lam_, offset.clamp_min(1e-300))
-        unbounded = ((merit_ > 0) & (offset <= 0)).any(-1)
-        slack = ~unbounded & (free.sum(-1) <= total[rows])
+        w_, lam_ = w[rows], lam[rows]
+        offset = nu.unsqueeze(-1) * c[rows]
+        slack = _budget_slack(w_, lam_, offset, total[rows])
 
         def spent(mu: Tensor, sub: Tensor) -> tuple[Tensor, Tensor]:
             price = mu.unsqueeze(-1) + offset[sub]
@@ -261,9 +274,7 @@ def priced_semantic_waterfill(
         centre = torch.where(mu > 0, mean, torch.zeros_like(mean)).unsqueeze(-1)
         return (c_ * powers).sum(-1), -nu * (slopes * (c_ - centre).square()).sum(-1)
 
-    positive = c > 0
-    nu_max = torch.where(positive, merit / torch.where(positive, c, torch.ones_like(c)), 0.0)
-    log_hi = nu_max.amax(-1).clamp_min(1e-300).log()
+    log_hi = _price_ceiling(merit, c).log()
     log_lo = log_hi + math.log(_BRACKET_SPAN)
     # start where the average price per watt of the plain powers rises by its overshoot
     plain_cost = (c * plain).sum(-1)
