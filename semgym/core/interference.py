@@ -53,14 +53,25 @@ def interference_by_block(interferers_adjoint: Tensor, tx_factors: Tensor, index
 
     Returns (..., L, K, A, A), Hermitian PSD; its trace is the MUI power of block k at
     receiver l. Each product (H_{j,l} F_{j,k})ᴴ = F_{j,k}ᴴ H_{j,l}ᴴ comes out as a contiguous
-    r × A block, so the Gram sum needs no transposition of large tensors, and the j = l
-    products are never formed.
+    r × A block, so the Gram sum needs no transposition of large tensors; the j = l products
+    are never formed, and the interferers are summed one at a time, so no temporary is larger
+    than the result (the allocations stay small enough to be reused rather than mapped anew).
     """
     *lead, n_links, n_blocks, rows, cols = tx_factors.shape
-    stacked = tx_factors.mH[..., index, :, :, :]  # (..., L, L − 1, K, r, B), one copy
-    stacked = stacked.reshape(*lead, n_links, index.shape[1], n_blocks * cols, rows)
-    products = (stacked @ interferers_adjoint).unflatten(-2, (n_blocks, cols))
-    return (products.mH @ products).sum(-4)
+    size = interferers_adjoint.shape[-1]
+    if index.shape[1] == 0:  # a single link hears no MUI
+        return tx_factors.new_zeros(*lead, n_links, n_blocks, size, size)
+
+    def gram(i: int) -> Tensor:  # the MUI from the i-th interferer of every receiver
+        adjoint = tx_factors.mH[..., index[:, i], :, :, :]  # (..., L, K, r, B), one copy
+        adjoint = adjoint.reshape(*lead, n_links, n_blocks * cols, rows)
+        products = (adjoint @ interferers_adjoint[..., i, :, :]).unflatten(-2, (n_blocks, cols))
+        return products.mH @ products
+
+    total = gram(0)
+    for i in range(1, index.shape[1]):
+        total.add_(gram(i))
+    return total
 
 
 def add_noise(interference: Tensor, noise_power: Tensor | float) -> Tensor:

@@ -14,7 +14,6 @@ from torch import Tensor
 from semgym.core.linalg import (
     cholesky,
     identity_like,
-    real_inner,
     real_trace,
     squared_magnitude,
 )
@@ -60,21 +59,21 @@ def structured_mse_whitened(
     does diagonalize R_H this is tr(R_y) − Σ_m w_m λ_m p_m/(1 + λ_m p_m), the water-filling
     objective.
     """
-    signal = whitened @ factor
-    return target_energy - captured_energy(signal.mH @ signal, weights)
+    return target_energy - captured_energy(whitened @ factor, weights)
 
 
-def captured_energy(gram: Tensor, weights: Tensor) -> Tensor:
-    """tr((I + A)⁻¹ A diag(w)) for Hermitian PSD A (..., M, M) and w (..., M), shape (...).
+def captured_energy(signal: Tensor, weights: Tensor) -> Tensor:
+    """tr((I + A)⁻¹ A diag(w)) for A = Sᴴ S, from S (..., A, M) and w (..., M), shape (...).
 
-    Through the Cholesky factor I + A = L Lᴴ: (I + A)⁻¹ = Yᴴ Y with Y = L⁻¹, and the diagonal
-    of Yᴴ (Y A) is summed with the weights (no cancellation for weak modes).
+    By the push-through identity the m-th diagonal entry of (I + Sᴴ S)⁻¹ Sᴴ S is
+    s_mᴴ (I + S Sᴴ)⁻¹ s_m = ‖L⁻¹ s_m‖² with I + S Sᴴ = L Lᴴ (Cholesky): one factorization and
+    one triangular solve, no inverse formed, and a sum of squares, so weak modes lose nothing
+    to cancellation. (The same trace from A itself is kept in :mod:`semgym.core.reference`.)
     """
-    eye = identity_like(gram)
-    factor = cholesky(eye + gram, "Cholesky factorization of I + A")
-    inverse_factor = torch.linalg.solve_triangular(factor, eye, upper=False)
-    diagonal = real_inner(inverse_factor, inverse_factor @ gram, dim=-2)
-    return (diagonal * weights).sum(-1)
+    outer = signal @ signal.mH  # S Sᴴ, (..., A, A)
+    factor = cholesky(identity_like(outer) + outer, "Cholesky factorization of I + S Sᴴ")
+    normalized = torch.linalg.solve_triangular(factor, signal, upper=False)
+    return (squared_magnitude(normalized).sum(-2) * weights).sum(-1)
 
 
 def normalized_mse(mse: Tensor, target_energy: Tensor) -> Tensor:

@@ -6,8 +6,10 @@ tests can check the fast path against the definition and benchmarks can time bot
 - :func:`received_interference`, :func:`interference_covariance`, :func:`mui_power`: the MUI
   (5) from dense transmit covariances F_j F_jᴴ (the fast path works on factors, per channel
   use: :func:`~semgym.core.interference_by_block`);
-- :func:`structured_mse`: the structured MSE through R_H itself (the fast path uses its
-  factor W: :func:`~semgym.core.structured_mse_whitened`);
+- :func:`structured_mse`, :func:`gram_captured_energy`: the structured MSE through R_H itself
+  and tr((I + A)⁻¹ A diag(w)) through A (the fast path uses the factor W of R_H and the
+  push-through identity: :func:`~semgym.core.structured_mse_whitened`,
+  :func:`~semgym.core.captured_energy`);
 - :func:`empirical_mse`: the MSE (4) measured on samples (the closed form is
   :func:`~semgym.core.alignment_mse`);
 - :func:`dense_best_response`: one (K·N_T)-sized eigenproblem per link on H = I_K ⊗ H̄ (the fast
@@ -24,8 +26,7 @@ from torch import Tensor
 
 from semgym.core.best_response import BestResponse, best_response
 from semgym.core.interference import add_noise, direct_channels, effective_channel
-from semgym.core.linalg import hermitian_part, real_trace
-from semgym.core.mse import captured_energy
+from semgym.core.linalg import cholesky, hermitian_part, identity_like, real_inner, real_trace
 from semgym.core.precoder import mode_factor
 from semgym.core.waterfill import (
     _BISECTION_STEPS,
@@ -66,7 +67,18 @@ def structured_mse(
     """MSE (...) of F = V diag(√p) Q̃ᴴ under R_H (..., B, B) itself:
     tr(R_y) − tr((I + A)⁻¹ A diag(w)) with A = diag(√p) Vᴴ R_H V diag(√p)."""
     scaled = mode_factor(modes, powers)
-    return target_energy - captured_energy(scaled.mH @ effective @ scaled, weights)
+    return target_energy - gram_captured_energy(scaled.mH @ effective @ scaled, weights)
+
+
+def gram_captured_energy(gram: Tensor, weights: Tensor) -> Tensor:
+    """tr((I + A)⁻¹ A diag(w)) for Hermitian PSD A (..., M, M) and w (..., M), shape (...),
+    from A itself: with I + A = L Lᴴ, (I + A)⁻¹ = Yᴴ Y for Y = L⁻¹, and the diagonal of
+    Yᴴ (Y A) is summed with the weights."""
+    eye = identity_like(gram)
+    factor = cholesky(eye + gram, "Cholesky factorization of I + A")
+    inverse_factor = torch.linalg.solve_triangular(factor, eye, upper=False)
+    diagonal = real_inner(inverse_factor, inverse_factor @ gram, dim=-2)
+    return (diagonal * weights).sum(-1)
 
 
 def empirical_mse(
