@@ -15,6 +15,26 @@ from semgym.core import reference
 from semgym.core.alignment import least_squares_alignment
 
 
+# --- captured energy ---------------------------------------------------------------------------
+@pytest.mark.parametrize(("rows", "modes"), [(6, 6), (3, 7), (9, 4)])
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 30.0])
+def test_captured_energy_matches_the_inverse(
+    rows: int, modes: int, scale: float, gen: torch.Generator
+) -> None:
+    """tr((I + A)⁻¹ A diag(w)), A = Sᴴ S: the push-through path and the Gram reference equal the
+    explicit inverse, for wide, tall and square S and weak to strong signals."""
+    signal = scale * crandn(5, rows, modes, gen=gen)
+    weights = torch.rand(5, modes, dtype=torch.float64, generator=gen)
+    gram = signal.mH @ signal
+    eye = torch.eye(modes, dtype=CDTYPE)
+    brute = torch.diagonal(torch.linalg.inv(eye + gram) @ gram, dim1=-2, dim2=-1).real
+    expected = (brute * weights).sum(-1)
+    assert torch.allclose(core.captured_energy(signal, weights), expected, rtol=1e-10, atol=0)
+    assert torch.allclose(
+        reference.gram_captured_energy(gram, weights), expected, rtol=1e-10, atol=0
+    )
+
+
 # --- packing and whitening -------------------------------------------------------------------
 @pytest.mark.parametrize("d", [1, 6, 7])
 def test_packing_round_trip_and_layout(d: int, gen: torch.Generator) -> None:
