@@ -47,7 +47,14 @@ SHIPPED = ROOT / "semgym" / "policies" / CHECKPOINTS
 RUNS = ROOT / "runs"
 VALIDATION_SEEDS = tuple(range(900_000, 900_016))
 #: Interference presets the learned baselines train on: every interference preset.
-TRAINED_PRESETS = ("paper", "low-snr", "close-interferers", "more-links", "primary-users")
+TRAINED_PRESETS = (
+    "paper",
+    "low-snr",
+    "close-interferers",
+    "more-links",
+    "primary-users",
+    "widely-linear",
+)
 #: Small, fast scenarios of the smoke runs (``--smoke``), which the tests execute.
 SMOKE_INTERFERENCE = {"latents": "synthetic", "n_antennas": 2, "channel_uses": 2}
 SMOKE_BROADCAST = {"latents": "synthetic", "n_users": 3, "n_tx": 2, "n_rx": 2}

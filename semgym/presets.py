@@ -14,6 +14,9 @@ headroom of each):
 - ``primary-users`` (``snr_db=0.0, primary_users=1, interference_cap=1.0``): low SNR and one
   licensed link whose cap is the interference all secondaries cause at full isotropic power
   (equal power sits exactly at it; the best response is priced to keep it).
+- ``widely-linear`` (``snr_db=0.0, processing="widely_linear"``): ``low-snr`` with
+  widely-linear transceivers (any real-linear map of the real-composite latent), 2M = 160 real
+  modes per link; the largest headroom of the presets.
 - ``broadcast`` (``broadcast_v0``, defaults): the federated downlink, 10 users, 4 × 4, K = 1,
   SNR 20 dB.
 
@@ -137,6 +140,12 @@ PRESETS: dict[str, Preset] = {
             "interference",
             {"snr_db": 0.0, "primary_users": 1, "interference_cap": 1.0},
             "SNR 0 dB and one primary link capped at the interference of full isotropic power",
+        ),
+        Preset(
+            "widely-linear",
+            "interference",
+            {"snr_db": 0.0, "processing": "widely_linear"},
+            "low-snr with widely-linear transceivers: 2M = 160 real modes per link",
         ),
         Preset(
             "broadcast",
