@@ -19,7 +19,7 @@ per-matrix LAPACK work of a step: its B·L·K Hermitian 8 × 8 eigendecompositio
 the CPU threads), then those plus its two Cholesky factorizations and two triangular solves of
 as many 8 × 8 matrices; no CPU step built on torch's LAPACK can beat them.
 
-The last line counts the minor page faults per step of the 1,024-env CPU vector env in both
+The last line counts the minor page faults per timed step of the 1,024-env CPU rows in both
 modes (system time the step spends on memory the allocator returned to the kernel).
 
     python benchmarks/bench_vector.py [--seconds 3] [--latents mnist5k] [--max-gpu-envs 262144]
@@ -77,9 +77,21 @@ def dense_rate(latents: str, num_envs: int, seconds: float) -> float:
     return steps * num_envs * scenario.n_links / (time.perf_counter() - start)
 
 
+def _minor_faults() -> float:
+    """Minor page faults of this process so far (Unix), NaN where the count is not available."""
+    try:
+        import resource
+    except ImportError:
+        return float("nan")
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_minflt)
+
+
 def vector_rate(
     latents: str, num_envs: int, device: str, seconds: float, processing: str = "linear"
-) -> float:
+) -> tuple[float, float]:
+    """(agent-steps/s, minor page faults per step) of the vector env over the timed steps. The
+    faults are the kernel mapping fresh pages for temporaries the allocator handed back to it,
+    system time on top of the arithmetic (meaningful on the CPU)."""
     venv = InterferenceVecEnv(
         num_envs,
         device=device,
@@ -94,36 +106,15 @@ def vector_rate(
         venv.step(actions)
         actions = venv.best_response_actions()
     _sync(venv.device)
+    faults = _minor_faults()
     steps, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds or steps < 3:
         venv.step(actions)
         actions = venv.best_response_actions()
         steps += 1
     _sync(venv.device)
-    return steps * num_envs * venv.n_links / (time.perf_counter() - start)
-
-
-def page_faults_per_step(latents: str, num_envs: int, processing: str, steps: int = 5) -> float:
-    """Minor page faults per step of the CPU vector env (Unix): the kernel mapping fresh pages
-    for temporaries the allocator handed back to it; each costs system time on top of the
-    arithmetic. NaN where the count is not available."""
-    try:
-        import resource
-    except ImportError:
-        return float("nan")
-    venv = InterferenceVecEnv(
-        num_envs, **SETTING, latents=latents, max_cycles=10**9, processing=processing
-    )
-    venv.reset(seed=0)
-    actions = venv.best_response_actions()
-    for _ in range(2):  # warm-up
-        venv.step(actions)
-        actions = venv.best_response_actions()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    for _ in range(steps):
-        venv.step(actions)
-        actions = venv.best_response_actions()
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / steps
+    rate = steps * num_envs * venv.n_links / (time.perf_counter() - start)
+    return rate, (_minor_faults() - faults) / steps
 
 
 def lapack_floor_rates(num_envs: int, seconds: float) -> tuple[float, float]:
@@ -185,11 +176,10 @@ def main() -> None:
     dense = dense_rate(args.latents, 64, args.seconds)
     rows.append(("dense path (64 envs, CPU, complex64)", dense))
     for n in (1, 64, 1024):
-        rows.append(
-            (f"vector env ({n} envs, CPU)", vector_rate(args.latents, n, "cpu", args.seconds))
-        )
+        rate, linear_faults = vector_rate(args.latents, n, "cpu", args.seconds)
+        rows.append((f"vector env ({n} envs, CPU)", rate))
     linear = rows[-1][1]
-    wide = vector_rate(args.latents, 1024, "cpu", args.seconds, "widely_linear")
+    wide, wide_faults = vector_rate(args.latents, 1024, "cpu", args.seconds, "widely_linear")
     rows.append(("vector env (1024 envs, CPU, widely linear)", wide))
     eigh_floor, lapack_floor = lapack_floor_rates(1024, args.seconds)
     rows.append(("(floor: the 8×8 eigensolves alone, 1024 envs, CPU)", eigh_floor))
@@ -198,13 +188,13 @@ def main() -> None:
         n = 1024
         while n <= args.max_gpu_envs:
             try:
-                rate = vector_rate(args.latents, n, "cuda", args.seconds)
+                rate, _ = vector_rate(args.latents, n, "cuda", args.seconds)
             except torch.cuda.OutOfMemoryError:
                 print(f"(stopped at {n} envs: out of GPU memory)")
                 break
             rows.append((f"vector env ({n} envs, CUDA)", rate))
             if n == 1024:
-                wide_gpu = vector_rate(args.latents, n, "cuda", args.seconds, "widely_linear")
+                wide_gpu, _ = vector_rate(args.latents, n, "cuda", args.seconds, "widely_linear")
                 rows.append((f"vector env ({n} envs, CUDA, widely linear)", wide_gpu))
             torch.cuda.empty_cache()
             n *= 4
@@ -215,10 +205,9 @@ def main() -> None:
     for name, rate in rows:
         print(f"{name:<{width}}  {rate:>14,.0f}  {rate / pz:>12.1f}×  {rate / dense:>8.1f}×")
     print(f"\nwidely linear / linear at 1,024 envs on the CPU: {wide / linear:.2f}×")
-    faults = {p: page_faults_per_step(args.latents, 1024, p) for p in ("linear", "widely_linear")}
     print(
         "minor page faults per step at 1,024 envs on the CPU: "
-        f"{faults['linear']:,.0f} linear, {faults['widely_linear']:,.0f} widely linear"
+        f"{linear_faults:,.0f} linear, {wide_faults:,.0f} widely linear"
     )
 
 
