@@ -32,7 +32,12 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
 from semgym.policies import Learned  # noqa: E402
-from semgym.policies.learned import CHECKPOINTS, Actor, observation_layout  # noqa: E402
+from semgym.policies.learned import (  # noqa: E402
+    CHECKPOINTS,
+    Actor,
+    observation_layout,
+    scenario_record,
+)
 from semgym.presets import (  # noqa: E402
     EVALUATION_STEPS,
     HELD_OUT_SEEDS,
@@ -174,6 +179,7 @@ class Run:
             "observation_layout": observation_layout(
                 self.kind, self.args.preset, **self.smoke_kwargs
             ),
+            "scenario": scenario_record(self.kind, self.args.preset, **self.smoke_kwargs),
             "budget": {
                 "agent_steps": agent_steps,
                 "train_wall_s": round(train_wall, 1),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 
 import numpy as np
@@ -12,14 +13,16 @@ import torch
 _CONVERSION_ERRORS = (TypeError, ValueError, OverflowError, RuntimeError)
 
 
+def _is_real_number(value: object) -> bool:
+    """A real scalar: Python or NumPy integers and floats (what sweeps and config files hand
+    over), not booleans (Python or NumPy) and not tensors."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
 def check_positive_int(name: str, value: object, minimum: int = 1) -> int:
-    """Return ``value`` as int if it is an integer ``>= minimum``, else raise ``ValueError``."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or int(value) != value
-    ):
+    """Return ``value`` as int if it is an integer ``>= minimum`` (an integral float or NumPy
+    scalar included), else raise ``ValueError``."""
+    if not _is_real_number(value) or not math.isfinite(value) or int(value) != value:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
@@ -29,7 +32,7 @@ def check_positive_int(name: str, value: object, minimum: int = 1) -> int:
 def check_positive(name: str, value: object, *, allow_zero: bool = False) -> float:
     """Return ``value`` as float if finite and > 0 (or >= 0), else raise ``ValueError``."""
     bound = ">= 0" if allow_zero else "> 0"
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not _is_real_number(value):
         raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
     v = float(value)
     if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
@@ -39,7 +42,7 @@ def check_positive(name: str, value: object, *, allow_zero: bool = False) -> flo
 
 def check_finite(name: str, value: object) -> float:
     """Return ``value`` as float if it is a finite real number, else raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if not _is_real_number(value) or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     return float(value)
 

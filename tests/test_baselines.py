@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from semgym.policies import Learned, evaluate
+from semgym.presets import HELD_OUT_SEEDS
 
 BASELINES = Path(__file__).resolve().parents[1] / "baselines"
 if str(BASELINES) not in sys.path:
@@ -68,3 +69,16 @@ def test_compare_runs_in_smoke_mode(capsys):
     out = capsys.readouterr().out
     for name in ("Best response", "Cooperative optimum (best found)", "Federated ADMM", "Top-K"):
         assert name in out
+
+
+@pytest.mark.parametrize("name", Learned.available())
+def test_shipped_policy_reproduces_its_card_score(name):
+    """The held-out score on the card (what the README's learned-policy tables report) is what
+    the shipped actor plays now on the card's scenario: nothing since training moved it."""
+    harness = importlib.import_module("harness")
+    policy = Learned.load(name)
+    kwargs = {k: v for k, v in policy.env_kwargs().items() if k != "max_cycles"}
+    scores = harness.play((policy.preset, kwargs, policy.kind), policy.act_batch, HELD_OUT_SEEDS)
+    assert float(np.mean(scores["network_nmse"])) == pytest.approx(
+        policy.card["score"]["nmse"], rel=1e-9
+    )

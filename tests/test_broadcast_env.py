@@ -241,7 +241,7 @@ def test_invalid_input_raises_named_errors() -> None:
         ({"reward": "snr"}, "reward"),
         ({"action_mode": "normalized"}, "action_mode"),
         ({"max_cycles": 0}, "max_cycles"),
-        ({"latents": "nope"}, "bank"),
+        ({"latents": "nope"}, "latents: unknown bank"),
         ({"render_mode": "human"}, "render_mode"),
     ):
         with pytest.raises(ValueError, match=field):

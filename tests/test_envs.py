@@ -184,10 +184,38 @@ def test_bad_configuration_raises_named_errors() -> None:
         ({"action_mode": "x"}, "action_mode"),
         ({"channel_uses": 100}, "channel_uses"),
         ({"tx_encoders": ["nope"] * 3}, "encoder"),
-        ({"latents": "nope"}, "bank"),
+        ({"latents": "nope"}, "latents: unknown bank"),
+        ({"latents": "missing/bank.npz"}, "latents: bank file"),
     ):
         with pytest.raises(ValueError, match=field):
             interference_v0.parallel_env(**{**SMALL, **kwargs})
+
+
+def test_numpy_scalars_configure_the_same_env_and_booleans_are_rejected() -> None:
+    """Sizes, factors and seeds from NumPy (a sweep's ``np.arange``, a config loader) give the
+    env that the same Python numbers give; a boolean is never taken for a number."""
+    plain = {"n_links": 3, "alpha": 2.0, "snr_db": 10.0, "channel_uses": 2}
+    numpy_kwargs = {
+        "n_links": np.int64(3),
+        "alpha": np.float32(2.0),
+        "snr_db": np.float64(10.0),
+        "channel_uses": np.int32(2),
+    }
+    env_np = interference_v0.parallel_env(**{**SMALL, **numpy_kwargs})
+    env_py = interference_v0.parallel_env(**{**SMALL, **plain})
+    obs_np, _ = env_np.reset(seed=np.int64(7))
+    obs_py, _ = env_py.reset(seed=7)
+    actions = {a: env_py.action_space(a).sample() for a in env_py.agents}
+    step_np, step_py = env_np.step(actions), env_py.step(actions)
+    for a in env_py.agents:
+        np.testing.assert_array_equal(obs_np[a], obs_py[a])
+        np.testing.assert_array_equal(step_np[0][a], step_py[0][a])
+        assert step_np[1][a] == step_py[1][a]
+    for flag in (True, np.bool_(True)):
+        with pytest.raises(ValueError, match="n_links must be an integer"):
+            interference_v0.parallel_env(**{**SMALL, "n_links": flag})
+        with pytest.raises(ValueError, match="alpha must be a finite number"):
+            interference_v0.parallel_env(**{**SMALL, "alpha": flag})
 
 
 @pytest.mark.parametrize("snr_db", [-30.0, 60.0])

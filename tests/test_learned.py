@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from semgym.policies import Learned, RandomPolicy, evaluate
-from semgym.policies.learned import Actor
+from semgym.policies.learned import Actor, scenario_record
 from semgym.presets import HELD_OUT_SEEDS, TRAINING_SEEDS
 
 SHIPPED = Learned.available()
@@ -70,6 +70,24 @@ def test_another_observation_layout_is_refused(tmp_path):
     assert json.loads(path.with_suffix(".json").read_text())["name"] == "stale"
     with pytest.raises(ValueError, match=r"trained for the observation layout .* D = 123"):
         Learned.load(path)
+
+
+def test_cards_record_the_scenario_and_a_changed_one_is_refused(tmp_path):
+    for name in SHIPPED:
+        card = Learned.load(name).card  # loading by name checks the scenario
+        assert card["scenario"] == scenario_record(
+            card["kind"], card["preset"], **card.get("env_kwargs", {})
+        ), name
+    policy = Learned.load("ppo-shared/interference-v0/primary-users")
+    card = json.loads(json.dumps(policy.card))
+    card["scenario"]["channel"]["alpha"] = 1.0  # as if the preset's α had changed since
+    card["scenario"]["interference_cap"] = 0.1
+    path = Learned(policy.actor, card).save(tmp_path / "moved.pt")
+    with pytest.raises(ValueError, match=r"channel\.alpha 1\.0 → 3\.0; interference_cap 0\.1"):
+        Learned.load(path)
+    # on purpose, on another scenario: the env decides, only the layout must match
+    env = policy.preset.parallel_env(**policy.env_kwargs(alpha=1.0, interference_cap=0.1))
+    assert Learned.load(path, env=env).card["scenario"]["channel"]["alpha"] == 1.0
 
 
 def test_bad_names_are_named():

@@ -109,15 +109,21 @@ INTERFERENCE_MODES = ("power", "normalized", "precoder")
 BROADCAST_MODES = ("precoder", "power")
 
 
+def _as_drawn(draw: st.DrawFn, value: int | float) -> object:
+    """``value`` as it comes, or as the NumPy scalar a sweep or config loader would pass."""
+    kind = np.int64 if isinstance(value, int) else np.float64
+    return draw(st.sampled_from((value, kind(value))))
+
+
 @st.composite
 def interference_kwargs(draw: st.DrawFn, *, primary: bool = True) -> dict[str, Any]:
     """Keyword arguments of a valid interference env (K·N_T <= 9 <= the bank's 128 symbols)."""
     n_tx, n_rx = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     kw: dict[str, Any] = {
         "latents": BANK,
-        "n_links": draw(st.integers(1, 4)),
+        "n_links": _as_drawn(draw, draw(st.integers(1, 4))),
         "channel_uses": draw(st.integers(1, 3)),
-        "alpha": draw(ALPHAS),
+        "alpha": _as_drawn(draw, draw(ALPHAS)),
         "snr_db": draw(SNRS),
         "tx_power_w": draw(st.sampled_from((1.0, 0.1, 4.0))),
         "fading": draw(st.sampled_from(("rician", "rayleigh"))),
@@ -139,11 +145,11 @@ def broadcast_kwargs(draw: st.DrawFn) -> dict[str, Any]:
     """Keyword arguments of a valid downlink env (K·N_T <= 9 <= the AP's 128 symbols)."""
     return {
         "latents": BANK,
-        "n_users": draw(st.integers(1, 4)),
+        "n_users": _as_drawn(draw, draw(st.integers(1, 4))),
         "n_tx": draw(st.integers(1, 3)),
         "n_rx": draw(st.integers(1, 3)),
         "channel_uses": draw(st.integers(1, 3)),
-        "snr_db": draw(st.floats(-30.0, 60.0)),
+        "snr_db": _as_drawn(draw, draw(st.floats(-30.0, 60.0))),
         "power": draw(st.sampled_from((1.0, 0.1, 4.0))),
         "user_group": draw(st.sampled_from(("heterogeneous", "homogeneous"))),
         "pilot_fraction": draw(st.sampled_from((1.0, 0.5, 0.1))),
@@ -1311,8 +1317,8 @@ test_federated_solvers, test_federated_solvers_slow = _twins(150, setup=downlink
 
 # --- 4. invalid arguments ----------------------------------------------------------------------
 NAN, INF = math.nan, math.inf
-BAD_COUNTS = (0, -1, 1.5, True, "2", None, NAN, INF)
-BAD_POSITIVE = (0.0, -1.0, NAN, INF, -INF, "1", None)
+BAD_COUNTS = (0, -1, 1.5, True, np.bool_(True), np.float64(2.5), "2", None, NAN, INF)
+BAD_POSITIVE = (0.0, -1.0, NAN, INF, -INF, np.float32(-1.0), np.bool_(True), "1", None)
 #: field → invalid values of the interference env (and its gym ids and vector envs)
 INTERFERENCE_BAD: dict[str, tuple[object, ...]] = {
     "n_links": BAD_COUNTS,
@@ -1334,6 +1340,7 @@ INTERFERENCE_BAD: dict[str, tuple[object, ...]] = {
     "render_mode": ("ansi",),
     "tx_encoders": ("nope", (), ("nope",) * 8),
     "rx_encoders": ((), ("nope",) * 8),
+    "latents": ("nope", "missing/bank.npz"),
 }
 #: field → invalid values of the downlink env
 BROADCAST_BAD: dict[str, tuple[object, ...]] = {
@@ -1351,6 +1358,7 @@ BROADCAST_BAD: dict[str, tuple[object, ...]] = {
     "render_mode": ("human",),
     "ap_encoder": ("nope",),
     "user_encoders": ("tx", ("nope",) * 8, ()),
+    "latents": ("nope", "missing/bank.npz"),
 }
 VECTOR_BAD: dict[str, tuple[object, ...]] = {
     "num_envs": (0, -1, 1.5, True, NAN, INF, None),

@@ -33,10 +33,17 @@ Observation layouts: the card records the layout the actor was trained on (the b
 env manual and their sizes). Loading checks it against the layout the current env of the preset
 produces, and a mismatch (another mode count, primary users, a changed layout) raises a
 ``ValueError`` that names both.
+
+Scenarios: the card also records the scenario it was trained and scored on, every parameter
+resolved (channel, antennas, K, noise, latent bank and links, primary users and their cap,
+processing). Loading by name checks that the preset's env still builds that scenario (a
+changed preset or default would void the card's score) and raises a ``ValueError`` listing
+what differs; ``Learned.load(name, env=...)`` plays the policy on another scenario on purpose.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from importlib import resources
@@ -221,17 +228,39 @@ def _layout(kind: str, scenario: Any, link_size: int) -> dict[str, Any]:
     return {"blocks": [[name, n] for name, n in blocks], "repeat": repeat, "size": repeat * known}
 
 
-def observation_layout(kind: str, preset: str, **env_overrides: Any) -> dict[str, Any]:
-    """The observation layout the env of ``preset`` gives a ``kind`` policy: its blocks (name,
-    length) in the env manual's order, how many times they repeat (links, for the central
-    controller's state) and the total size D."""
+def _env_config(kind: str, preset: str, **env_overrides: Any) -> Any:
+    """The env configuration of ``preset`` (with ``env_overrides``) for a ``kind`` policy."""
     from semgym.envs.broadcast import BroadcastEnvConfig
     from semgym.envs.interference import InterferenceEnvConfig
 
     kwargs = get_preset(preset).env_kwargs(**env_overrides)
     config_class = BroadcastEnvConfig if kind == "access-point" else InterferenceEnvConfig
-    config = config_class.from_kwargs(**kwargs)
+    return config_class.from_kwargs(**kwargs)
+
+
+def observation_layout(kind: str, preset: str, **env_overrides: Any) -> dict[str, Any]:
+    """The observation layout the env of ``preset`` gives a ``kind`` policy: its blocks (name,
+    length) in the env manual's order, how many times they repeat (links, for the central
+    controller's state) and the total size D."""
+    config = _env_config(kind, preset, **env_overrides)
     return _layout(kind, config.scenario, config.observation_size)
+
+
+def scenario_record(kind: str, preset: str, **env_overrides: Any) -> dict[str, Any]:
+    """The scenario the env of ``preset`` plays, every parameter resolved, as the JSON a model
+    card stores (nested by configuration; units: the env manual)."""
+    scenario = _env_config(kind, preset, **env_overrides).scenario
+    return json.loads(json.dumps(dataclasses.asdict(scenario)))
+
+
+def _leaves(record: Any, prefix: str = "") -> dict[str, Any]:
+    """``{"channel.alpha": 3.0, …}``: the leaves of a nested scenario record by dotted path."""
+    if not isinstance(record, Mapping):
+        return {prefix: record}
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        out.update(_leaves(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
 
 
 def _describe(layout: Mapping[str, Any]) -> str:
@@ -312,6 +341,8 @@ class Learned:
             )
         policy = cls(_from_export(stored), card)
         policy.check_layout(env)
+        if env is None:
+            policy.check_scenario()
         return policy
 
     def save(self, path: str | Path) -> Path:
@@ -357,6 +388,29 @@ class Learned:
             raise ValueError(
                 f"{self.card.get('name', 'this policy')!r} was trained for the observation layout "
                 f"{_describe(trained)}, but {where} gives {_describe(layout)}"
+            )
+
+    def check_scenario(self) -> None:
+        """``ValueError`` unless the preset's env still plays the scenario the card records
+        (cards without a ``scenario`` entry are not checked)."""
+        trained = self.card.get("scenario")
+        if trained is None:
+            return
+        now = _leaves(
+            scenario_record(self.kind, self.preset.name, **self.card.get("env_kwargs", {}))
+        )
+        before = _leaves(trained)
+        changed = [
+            f"{key} {before.get(key, '(absent)')!r} → {now.get(key, '(absent)')!r}"
+            for key in sorted(set(before) | set(now))
+            if before.get(key) != now.get(key)
+        ]
+        if changed:
+            raise ValueError(
+                f"{self.card.get('name', 'this policy')!r} was trained and scored on another "
+                f"scenario than the {self.preset.name!r} env builds now: {'; '.join(changed)}. "
+                "Its card's score does not apply; retrain it, or load it with env=... to play "
+                "it on another scenario on purpose"
             )
 
     def _env_layout(self, env: Any) -> dict[str, Any]:

@@ -24,6 +24,7 @@ trajectory from the same block-diagonal start (tests show they reach the same MS
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -227,7 +228,7 @@ class InterferenceGame:
         chans = sample_interference_channels(config, batch_size, seed, dtype=dtype)
         b, n_links = chans.matrices.shape[:2]
         m = check_positive_int("channel_uses", channel_uses) * config.n_tx_antennas
-        seeds = [int(seed)] * b if isinstance(seed, int) else [int(s) for s in seed]
+        seeds = [int(seed)] * b if isinstance(seed, numbers.Integral) else [int(s) for s in seed]
         scale = (
             torch.stack(
                 [
@@ -579,7 +580,7 @@ class GameOperator:
         their trajectories."""
         game = self.game
         b, n_links, k, n = game.batch_size, game.n_links, game.channel_uses, game.n_tx
-        seeds = [int(seed)] * b if isinstance(seed, int) else [int(s) for s in seed]
+        seeds = [int(seed)] * b if isinstance(seed, numbers.Integral) else [int(s) for s in seed]
         if len(seeds) != b:
             raise ValueError(f"seed must be an int or {b} ints (one per game), got {len(seeds)}")
         real = torch.float64  # drawn in float64 on the CPU: every dtype and device, same start

@@ -32,8 +32,12 @@ PROCESSING = ("linear", "widely_linear")
 
 @functools.lru_cache(maxsize=8)
 def cached_bank(name: str) -> LatentBank:
-    """The latent bank ``name``, loaded once per process."""
-    return load_bank(name)
+    """The latent bank ``name`` (the envs' ``latents`` argument), loaded once per process; a
+    name or file that is not a bank raises ``ValueError`` naming ``latents``."""
+    try:
+        return load_bank(name)
+    except ValueError as error:
+        raise ValueError(f"latents: {error}") from None
 
 
 @dataclass(frozen=True, eq=False)
