@@ -381,6 +381,21 @@ def test_project_to_budget_is_the_euclidean_projection() -> None:
         assert ours.min() >= 0 and ours.sum() <= budget + 1e-12
 
 
+def test_scale_to_caps_keeps_feasible_powers_and_puts_the_rest_on_the_caps() -> None:
+    gen = torch.Generator().manual_seed(3)
+    costs = torch.rand(200, 7, generator=gen, dtype=torch.float64) * 2
+    powers = torch.rand(200, 7, generator=gen, dtype=torch.float64) ** 3
+    scaled, load = core.scale_to_caps(powers, costs)
+    np.testing.assert_allclose(load, (costs * powers).sum(-1), rtol=1e-15)
+    inside = load <= 1
+    assert 10 < int(inside.sum()) < 190  # both cases are exercised
+    assert torch.equal(scaled[inside], powers[inside])  # feasible: untouched, bit for bit
+    np.testing.assert_allclose((costs * scaled)[~inside].sum(-1), 1.0, rtol=1e-12)
+    # same direction: the largest feasible multiple t·p (t ≤ 1) of every over-cap vector
+    ratio = scaled[~inside] / powers[~inside]
+    np.testing.assert_allclose(ratio, ratio[:, :1].expand_as(ratio), rtol=1e-12)
+
+
 def test_project_to_power_ball(gen: torch.Generator) -> None:
     f = crandn(3, 4, 5, gen=gen)
     z = core.project_to_power_ball(f, 2.0)

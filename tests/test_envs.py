@@ -272,6 +272,46 @@ def test_primary_caps_hold_under_best_response() -> None:
     assert infos["link_0"]["primary_caps_hold"]
 
 
+def test_enforced_caps_hold_for_every_action_and_leave_the_best_response_alone() -> None:
+    kwargs = {**SMALL, "n_links": 3, "primary_users": 2, "interference_cap": 0.3}
+    rng = np.random.default_rng(0)
+    held = {}
+    for enforce in (False, True):
+        env = interference_v0.parallel_env(**kwargs, action_mode="normalized", enforce_caps=enforce)
+        holds = []
+        for seed in range(4):
+            env.reset(seed=seed)
+            for _ in range(5):
+                shape = env.action_space("link_0").shape
+                actions = {a: rng.uniform(-1, 1, shape).astype(np.float32) for a in env.agents}
+                _, _, _, _, infos = env.step(actions)
+                holds.append(infos["link_0"]["primary_caps_hold"])
+                caps = env.game.primary.interference_cap_w[0].numpy()
+                load = infos["link_0"]["primary_interference"] / caps
+                if enforce:
+                    assert float(load.max()) <= 1.0 + 1e-9, load
+        held[enforce] = np.mean(holds)
+    assert held[True] == 1.0 and held[False] < 0.5, held  # random actions break them unenforced
+    # the priced best response already keeps every link's share: enforcing moves nothing
+    trajectories = []
+    for enforce in (False, True):
+        env = interference_v0.parallel_env(**kwargs, action_mode="power", enforce_caps=enforce)
+        policy = BestResponse.for_env(env)
+        observations, _ = env.reset(seed=5)
+        rewards = []
+        for _ in range(4):
+            observations, reward, _, _, infos = env.step(
+                {a: policy.act(observations[a]) for a in env.agents}
+            )
+            rewards.append([reward[a] for a in env.agents])
+            assert not any(infos[a]["projected"] for a in env.agents)
+        trajectories.append(np.array(rewards))
+    # (the policy reads float32 observations: its load may exceed 1 by float32 rounding)
+    np.testing.assert_allclose(trajectories[1], trajectories[0], rtol=1e-6)
+    with pytest.raises(ValueError, match="enforce_caps scales powers per mode"):
+        interference_v0.parallel_env(**kwargs, action_mode="precoder", enforce_caps=True)
+
+
 def test_scenario_designs_played_in_the_env_match_the_solvers() -> None:
     """MuiLess and MuiAgnosticADMM played through the precoder action give, after one step, the
     per-link NMSE the solvers compute for the same designs under the real MUI."""

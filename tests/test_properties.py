@@ -131,6 +131,8 @@ def interference_kwargs(draw: st.DrawFn, *, primary: bool = True) -> dict[str, A
         "reward": draw(st.sampled_from(("nmse", "mse"))),
         "primary_users": draw(PRIMARIES) if primary else 0,
     }
+    if kw["primary_users"] and kw["action_mode"] != "precoder":
+        kw["enforce_caps"] = draw(st.booleans())
     event(f"primary users: {kw['primary_users']}")  # shown by --hypothesis-show-statistics
     event(f"action mode: {kw['action_mode']}")
     if n_tx == n_rx and draw(st.booleans()):
@@ -389,6 +391,9 @@ def _check_link(
     assert abs(nmse - values["nmse"]) <= 1e-6
     if action is None:
         return
+    if facts.enforced:  # scaled onto the caps after the projection: the caps are what holds
+        assert info["primary_caps_hold"], info
+        return
     if facts.single:
         action = action.astype(np.float32).astype(np.float64)
     expected = _expected_projected(facts.mode, action, facts.budget)
@@ -418,6 +423,7 @@ class Facts(NamedTuple):
     reward: str
     primaries: int
     single: bool  # computed in float32: actions are rounded to float32 first
+    enforced: bool = False  # primaries' caps enforced on the actions
 
 
 def _facts(kw: Mapping[str, Any], dtype: str | None = None) -> Facts:
@@ -433,6 +439,7 @@ def _facts(kw: Mapping[str, Any], dtype: str | None = None) -> Facts:
         kw["reward"],
         kw["primary_users"],
         (dtype or kw.get("dtype", "float64")) == "float32",
+        bool(kw.get("enforce_caps")) and bool(kw["primary_users"]),
     )
 
 
@@ -785,6 +792,9 @@ def _check_vector_step(
         parts = None if reset else actions[env].reshape(len(links), -1)
         for row, i in enumerate(links):
             info = {k: infos[k][env, i].item() for k in LINK_KEYS}
+            if facts.primaries:  # (B, P) W and (B,) bool, the primaries' side of the step
+                assert tuple(infos["primary_interference"].shape) == (b, facts.primaries)
+                info["primary_caps_hold"] = bool(infos["primary_caps_hold"][env])
             _check_link(rows[row], info, facts, None if parts is None else parts[row])
 
 
@@ -1336,6 +1346,7 @@ INTERFERENCE_BAD: dict[str, tuple[object, ...]] = {
     "max_cycles": (0, -5, 2.5, NAN, INF),  # None: the env's default
     "primary_users": (-1, 0.5, NAN, INF, "1"),
     "interference_cap": (0.0, -0.1, NAN, INF),
+    "enforce_caps": ("yes", 1, None),
     "dtype": ("float16", "complex64"),
     "render_mode": ("ansi",),
     "tx_encoders": ("nope", (), ("nope",) * 8),

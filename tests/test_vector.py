@@ -87,6 +87,9 @@ def test_batch_equals_single_envs_with_precoders_and_primaries():
     kwargs = {**SMALL, "primary_users": 2, "max_cycles": 2}
     worst, _ = _compare_with_singles("semgym/Interference-v0", InterferenceVecEnv, kwargs, 3)
     assert max(worst.values()) < 1e-5, worst
+    kwargs = {**kwargs, "action_mode": "normalized", "enforce_caps": True}
+    worst, _ = _compare_with_singles("semgym/Interference-v0", InterferenceVecEnv, kwargs, 3)
+    assert max(worst.values()) < 1e-5, worst
 
 
 def test_link_batch_equals_single_link_envs():

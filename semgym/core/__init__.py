@@ -54,6 +54,7 @@ from semgym.core.precoder import (
     project_to_budget,
     project_to_power_ball,
     scale_columns,
+    scale_to_caps,
     structured_covariance,
     structured_precoder,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "real_trace",
     "sample_covariance",
     "scale_columns",
+    "scale_to_caps",
     "semantic_statistics",
     "semantic_utility",
     "semantic_waterfill",

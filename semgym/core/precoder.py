@@ -56,6 +56,15 @@ def project_to_budget(powers: Tensor, budget: Tensor | float) -> Tensor:
     return torch.where(over.unsqueeze(-1), simplex, clipped)
 
 
+def scale_to_caps(powers: Tensor, costs: Tensor) -> tuple[Tensor, Tensor]:
+    """Powers (..., M) W scaled onto a link's share of the primaries' caps: with the interference
+    load ℓ = Σ_m c_m p_m (c_m per watt, :func:`~semgym.core.interference_prices`; ℓ = 1 is at
+    the caps), p / max(1, ℓ). The direction is kept and feasible powers are left exactly as
+    they are (the priced best response is one). Returns (powers, load (...))."""
+    load = (costs * powers).sum(-1)
+    return powers / load.clamp_min(1.0).unsqueeze(-1), load
+
+
 def project_to_power_ball(precoder: Tensor, budget: Tensor | float) -> Tensor:
     """Projection of F (..., B, d) onto {tr(F Fᴴ) ≤ budget}: rescale when outside (ADMM Z step)."""
     budget = torch.as_tensor(budget, dtype=precoder.real.dtype, device=precoder.device)

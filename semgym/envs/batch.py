@@ -24,6 +24,7 @@ from torch import Tensor
 from semgym import core
 from semgym._validation import real_tensor
 from semgym.envs._base import (
+    ROUNDING,
     clamp_observation,
     decode_powers,
     decode_precoder,
@@ -178,6 +179,8 @@ class InterferenceBatch(_Batch):
         "exploitability": "link_exploitability",
         "network_nmse": "network_nmse",
     }
+    #: The infos that are (B, L), one entry per link.
+    LINK_INFOS = ("mse", "nmse", "mui_power", "exploitability", "projected")
 
     def __init__(
         self, scenario: InterferenceScenario, *, structure: str | None = None, **kwargs: Any
@@ -194,6 +197,11 @@ class InterferenceBatch(_Batch):
         ):
             raise ValueError(
                 f"structure must be 'block' or 'dense' ('dense' for precoders), got {structure!r}"
+            )
+        if scenario.enforce_caps and scenario.n_primaries and self.action_mode == "precoder":
+            raise ValueError(
+                "enforce_caps scales powers per mode: it needs action_mode 'power' or "
+                "'normalized', not 'precoder'"
             )
         self.structure = structure
         self.observation_size = 3 * m + 3 + (m if scenario.n_primaries else 0)
@@ -256,10 +264,24 @@ class InterferenceBatch(_Batch):
             self.state = GameState("dense", fbar.unsqueeze(2), ones.to(self.device), rank)
         else:
             powers, self.projected = decode_powers(actions, self.action_mode, self.budget)
-            # the modes of the effective channels as last observed
-            self.state = self.evaluation.response.state.with_powers(powers)
+            response = self.evaluation.response  # the modes of the channels as last observed
+            if self.scenario.enforce_caps and response.costs is not None:
+                powers, load = core.scale_to_caps(powers, response.costs)
+                self.projected = self.projected | (load > 1.0 + ROUNDING)
+            self.state = response.state.with_powers(powers)
         self.evaluation = self.operator.evaluate(self.state)
         self.cycles = self.cycles + 1
+
+    def infos(self) -> dict[str, Tensor]:
+        """The infos of :class:`_Batch`, and with primary users ``primary_interference``
+        (B, P) W received by each primary and ``primary_caps_hold`` (B,) bool."""
+        infos = super().infos()
+        primary = self.game.primary
+        if primary is not None:
+            cov = self.state.channel_use_covariances(self.scenario.channel_uses)
+            infos["primary_interference"] = primary.received(cov)
+            infos["primary_caps_hold"] = primary.caps_hold(cov)
+        return infos
 
     def best_response_actions(self) -> Tensor:
         """Every link's best response (15) to the current precoders, encoded as actions

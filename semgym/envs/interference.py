@@ -157,6 +157,12 @@ class InterferenceEnv(SemgymParallelEnv):
       ``interference_cap=0.1``: each primary's cap I_max as a fraction of the interference it
       would get from all secondaries at full isotropic power. Links then water-fill with an
       interference price (journal abstract).
+    - ``enforce_caps=False``: with primary users, True makes the caps a rule of the band: each
+      link's powers p are scaled to p / max(1, Σ_m c_m p_m) (c_m: the prices of the
+      observation's last block, per watt of the link's share K·I_max/L of each cap) before
+      they are sent, flagged ``projected`` when they move. Every action then keeps the caps,
+      and the priced best response is left as it is. ``power`` and ``normalized`` modes only.
+      False: the caps are reported in the infos and nothing holds a policy to them.
     - ``info_accuracy=False``: report accuracy in infos whatever the reward.
     - ``render_mode=None``: ``"rgb_array"`` or ``"human"``.
     - ``processing="linear"``: the papers' complex-linear transceivers, or
@@ -313,8 +319,9 @@ class InterferenceEnv(SemgymParallelEnv):
 
     def _infos(self) -> dict[str, dict[str, Any]]:
         infos = {}
-        primary = self._primary_report()
-        values = {k: v[0] for k, v in self.batch.infos().items() if v.dim() == 2}
+        batch_infos = self.batch.infos()
+        primary = self._primary_report(batch_infos)
+        values = {k: batch_infos[k][0] for k in self.batch.LINK_INFOS}
         for i, agent in enumerate(self.possible_agents):
             if agent not in self.agents:
                 continue
@@ -326,14 +333,14 @@ class InterferenceEnv(SemgymParallelEnv):
             infos[agent] = info
         return infos
 
-    def _primary_report(self) -> dict[str, Any]:
+    def _primary_report(self, batch_infos: dict[str, Any]) -> dict[str, Any]:
         primary = self.game.primary
         if primary is None:
             return {}
         cov = self.state_.channel_use_covariances(self.channel_uses)
         return {
-            "primary_interference": primary.received(cov)[0].numpy().copy(),
-            "primary_caps_hold": bool(primary.caps_hold(cov)[0].all()),
+            "primary_interference": batch_infos["primary_interference"][0].numpy().copy(),
+            "primary_caps_hold": bool(batch_infos["primary_caps_hold"][0]),
             "primary_rate": primary.rate(cov)[0].numpy().copy(),
         }
 

@@ -28,6 +28,7 @@ import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -713,6 +714,10 @@ class InterferenceScenario:
         processing: ``"linear"`` (the papers' complex-linear transceivers, M = K·N_T complex
             modes) or ``"widely_linear"`` (the real-composite form, 2M real modes with the
             same budget; ``docs/design.md``).
+        enforce_caps: the primaries' caps are a rule of the band, not only a score: every
+            link's powers are scaled onto its share of the caps before they are transmitted
+            (:func:`~semgym.core.scale_to_caps`; a no-op without primaries). False: the caps
+            are reported, and only the priced best response keeps them.
     """
 
     channel: InterferenceChannelConfig
@@ -722,11 +727,15 @@ class InterferenceScenario:
     n_primaries: int = 0
     interference_cap: float = 0.1
     processing: str = "linear"
+    enforce_caps: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(
             self, "channel_uses", check_positive_int("channel_uses", self.channel_uses)
         )
+        if not isinstance(self.enforce_caps, bool | np.bool_):
+            raise ValueError(f"enforce_caps must be True or False, got {self.enforce_caps!r}")
+        object.__setattr__(self, "enforce_caps", bool(self.enforce_caps))
         object.__setattr__(
             self, "n_primaries", check_positive_int("primary_users", self.n_primaries, minimum=0)
         )
@@ -768,6 +777,7 @@ class InterferenceScenario:
         primary_users: int = 0,
         interference_cap: float = 0.1,
         processing: str = "linear",
+        enforce_caps: bool = False,
     ) -> InterferenceScenario:
         """The scenario from the envs' keyword arguments (documented in the env manual)."""
         n_links = check_positive_int("n_links", n_links)
@@ -785,7 +795,14 @@ class InterferenceScenario:
         links = interference_links(latents, n_links, tx_encoders, rx_encoders)
         check_choice("processing", processing, PROCESSING)
         return cls(
-            channel, channel_uses, latents, links, primary_users, interference_cap, processing
+            channel,
+            channel_uses,
+            latents,
+            links,
+            primary_users,
+            interference_cap,
+            processing,
+            enforce_caps,
         )
 
     @property

@@ -23,9 +23,6 @@ from semgym._validation import check_positive_int
 from semgym.envs.interference import InterferenceEnvConfig
 from semgym.vector._base import BatchedVectorEnv
 
-#: Info keys, each a (num_envs, L) tensor (``projected`` is bool).
-LINK_INFOS = ("mse", "nmse", "mui_power", "exploitability", "projected")
-
 
 class InterferenceVecEnv(BatchedVectorEnv):
     """``num_envs`` interference games in lockstep (batched ``semgym/Interference-v0``).
@@ -54,7 +51,9 @@ class InterferenceVecEnv(BatchedVectorEnv):
     ``infos["final_info"]`` holds their infos).
 
     Infos: ``mse``, ``nmse``, ``mui_power`` (W), ``exploitability``, ``projected`` as (B, L)
-    tensors and ``network_nmse`` (B,).
+    tensors and ``network_nmse`` (B,); with primary users ``primary_interference`` (B, P) W and
+    ``primary_caps_hold`` (B,) bool (a constraint signal for safe RL; ``enforce_caps=True``
+    makes every action keep the caps).
 
     Seeding: ``reset(seed=s)`` gives env i the channel seed s + i (a list gives each env its
     own); env i then equals ``gym.make("semgym/Interference-v0").reset(seed=s + i)``.
