@@ -274,13 +274,15 @@ class InterferenceBatch(_Batch):
 
     def infos(self) -> dict[str, Tensor]:
         """The infos of :class:`_Batch`, and with primary users ``primary_interference``
-        (B, P) W received by each primary and ``primary_caps_hold`` (B,) bool."""
+        (B, P) W received by each primary, ``primary_caps_hold`` (B,) bool and
+        ``primary_rate`` (B, P) bit/s/Hz, from one covariance of the state."""
         infos = super().infos()
         primary = self.game.primary
         if primary is not None:
             cov = self.state.channel_use_covariances(self.scenario.channel_uses)
             infos["primary_interference"] = primary.received(cov)
             infos["primary_caps_hold"] = primary.caps_hold(cov)
+            infos["primary_rate"] = primary.rate(cov)
         return infos
 
     def best_response_actions(self) -> Tensor:

@@ -334,14 +334,12 @@ class InterferenceEnv(SemgymParallelEnv):
         return infos
 
     def _primary_report(self, batch_infos: dict[str, Any]) -> dict[str, Any]:
-        primary = self.game.primary
-        if primary is None:
+        if self.game.primary is None:
             return {}
-        cov = self.state_.channel_use_covariances(self.channel_uses)
         return {
             "primary_interference": batch_infos["primary_interference"][0].numpy().copy(),
             "primary_caps_hold": bool(batch_infos["primary_caps_hold"][0]),
-            "primary_rate": primary.rate(cov)[0].numpy().copy(),
+            "primary_rate": batch_infos["primary_rate"][0].numpy().copy(),
         }
 
 
