@@ -74,11 +74,15 @@ def test_compare_runs_in_smoke_mode(capsys):
 @pytest.mark.parametrize("name", Learned.available())
 def test_shipped_policy_reproduces_its_card_score(name):
     """The held-out score on the card (what the README's learned-policy tables report) is what
-    the shipped actor plays now on the card's scenario: nothing since training moved it."""
+    the shipped actor plays now on the card's scenario: nothing since training moved it.
+
+    To the tables' fourth decimal, not to the bit: the actors are float32 networks, and on
+    another CPU their matrix products round differently (about 1e-7 per product); 30 closed-loop
+    steps over 64 seeds carry that to about 1e-5 in network NMSE."""
     harness = importlib.import_module("harness")
     policy = Learned.load(name)
     kwargs = {k: v for k, v in policy.env_kwargs().items() if k != "max_cycles"}
     scores = harness.play((policy.preset, kwargs, policy.kind), policy.act_batch, HELD_OUT_SEEDS)
     assert float(np.mean(scores["network_nmse"])) == pytest.approx(
-        policy.card["score"]["nmse"], rel=1e-9
+        policy.card["score"]["nmse"], abs=5e-5
     )
