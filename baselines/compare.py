@@ -18,8 +18,9 @@ bootstrap interval), accuracy with the receivers' native ceiling (on the first 1
 seeds: a test-set simulation per seed), milliseconds per decision (one link's action from
 one observation, single-threaded; a design's solver time for one channel realization over L)
 and, with primary users, the share of seeds whose final precoders keep every primary's cap
-I_max (``caps hold``: the env reports the caps but does not enforce them, and the learned
-policies are rewarded for NMSE alone).
+I_max (``caps hold``). The ``primary-users`` preset enforces the caps (the env scales powers
+onto each link's share), so every policy played in the env keeps them; the designs are scored
+as their solvers return them.
 
 Each preset's results are stored in ``baselines/results/presets/<preset>.json`` (so presets can
 be measured in separate runs); then ``baselines/results/compare.csv`` (tidy, one row per

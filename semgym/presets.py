@@ -11,9 +11,11 @@ headroom of each):
 - ``low-snr`` (``snr_db=0.0``): direct-link SNR 0 dB.
 - ``close-interferers`` (``alpha=1.0``): adjacent transmitters 30 m apart.
 - ``more-links`` (``n_links=5, alpha=1.0``): five links, 30 m apart.
-- ``primary-users`` (``snr_db=0.0, primary_users=1, interference_cap=1.0``): low SNR and one
-  licensed link whose cap is the interference all secondaries cause at full isotropic power
-  (equal power sits exactly at it; the best response is priced to keep it).
+- ``primary-users`` (``snr_db=0.0, primary_users=1, interference_cap=1.0, enforce_caps=True``):
+  low SNR and one licensed link whose cap is the interference all secondaries cause at full
+  isotropic power (equal power sits exactly at it; the best response is priced to keep it).
+  The caps are a rule of the band: powers that would break a link's share are scaled onto it,
+  so no policy scores by breaking them.
 - ``widely-linear`` (``snr_db=0.0, processing="widely_linear"``): ``low-snr`` with
   widely-linear transceivers (any real-linear map of the real-composite latent), 2M = 160 real
   modes per link; the largest headroom of the presets.
@@ -138,8 +140,9 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "primary-users",
             "interference",
-            {"snr_db": 0.0, "primary_users": 1, "interference_cap": 1.0},
-            "SNR 0 dB and one primary link capped at the interference of full isotropic power",
+            {"snr_db": 0.0, "primary_users": 1, "interference_cap": 1.0, "enforce_caps": True},
+            "SNR 0 dB and one primary link capped at the interference of full isotropic power,"
+            " the caps enforced",
         ),
         Preset(
             "widely-linear",
