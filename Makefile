@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	# torch first, paired with its torchvision build (timm imports torchvision)
 	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1
-	$(PY) -m pip install -q -e ".[dev,sb3,torchrl,ray]"
+	$(PY) -m pip install -q -e ".[dev,sb3,torchrl,ray,stats]"
 	touch $(STAMP)
 
 demo: $(STAMP)
