@@ -267,6 +267,15 @@ def parse(p: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Na
 
 
 # --- playing policies in the vector env --------------------------------------------------------
+def _spec(
+    run_or_preset: Run | tuple[Preset, dict[str, Any], str],
+) -> tuple[Preset, dict[str, Any], str]:
+    """(preset, env keyword arguments, kind) of a run, or the tuple itself."""
+    if isinstance(run_or_preset, Run):
+        return run_or_preset.preset, run_or_preset.env_kwargs(), run_or_preset.kind
+    return run_or_preset
+
+
 def play(
     run_or_preset: Run | tuple[Preset, dict[str, Any], str],
     act: Callable[[torch.Tensor], torch.Tensor] | None,
@@ -285,10 +294,7 @@ def play(
     joint (B, L·D) → (B, L·A) for ``"central"``, the AP's (B, D) → (B, M) watts for
     ``"access-point"``; None plays every link's best response (the env's).
     """
-    if isinstance(run_or_preset, Run):
-        preset, kwargs, kind = run_or_preset.preset, run_or_preset.env_kwargs(), run_or_preset.kind
-    else:
-        preset, kwargs, kind = run_or_preset
+    preset, kwargs, kind = _spec(run_or_preset)
     venv = preset.vector_env(len(seeds), dtype=dtype, **{**kwargs, "max_cycles": steps + 1})
     obs, _ = venv.reset(seed=[int(s) for s in seeds])
     for _ in range(steps):
@@ -325,29 +331,34 @@ def caps_held(game: Any, state: Any) -> np.ndarray | None:
     return game.primary.caps_hold(covariances).numpy()
 
 
+def references(
+    run_or_preset: Run | tuple[Preset, dict[str, Any], str],
+    seeds: Sequence[int],
+    *,
+    dtype: str = "float64",
+) -> dict[str, np.ndarray]:
+    """Per-seed network NMSE (S,) of the reference levels in ``run_or_preset``'s env (normalized
+    actions): ``"uniform"`` (equal power on every mode; K·P_max/M watts each for the access
+    point) and, in the games, ``"best response"`` (every link's, the env's)."""
+    preset, kwargs, kind = _spec(run_or_preset)
+    venv = preset.vector_env(1, **kwargs)
+    m = venv.batch.n_modes
+    if kind == "access-point":
+        budget = venv.batch.budget
+        uniform = play(
+            run_or_preset, lambda o: torch.full((o.shape[0], m), budget / m), seeds, dtype=dtype
+        )
+        return {"uniform": uniform["network_nmse"]}
+    width = m * (venv.n_links if kind == "central" else 1)
+    uniform = play(run_or_preset, lambda o: torch.zeros(o.shape[0], width), seeds, dtype=dtype)
+    best = play(run_or_preset, None, seeds, dtype=dtype)
+    return {"uniform": uniform["network_nmse"], "best response": best["network_nmse"]}
+
+
 def validation_references(run: Run) -> dict[str, float]:
     """Uniform and best-response network NMSE on the validation seeds (the curves' levels)."""
-    if run.kind == "access-point":
-        venv = run.preset.vector_env(1, **run.env_kwargs())
-        m, budget = venv.batch.n_modes, venv.batch.budget
-
-        def uniform(obs: torch.Tensor) -> torch.Tensor:
-            return torch.full((obs.shape[0], m), budget / m)
-
-        value = play(run, uniform, run.validation_seeds, dtype="float32")["network_nmse"].mean()
-        return {"uniform": float(value)}
-    venv = run.preset.vector_env(1, **run.env_kwargs())
-    m, n_links = venv.batch.n_modes, venv.n_links
-    width = m if run.kind == "link" else m * n_links
-
-    def zeros(obs: torch.Tensor) -> torch.Tensor:
-        return torch.zeros(obs.shape[0], width)
-
-    levels = {"uniform": zeros, "best response": None}
-    return {
-        name: float(play(run, act, run.validation_seeds, dtype="float32")["network_nmse"].mean())
-        for name, act in levels.items()
-    }
+    levels = references(run, run.validation_seeds, dtype="float32")
+    return {name: float(values.mean()) for name, values in levels.items()}
 
 
 # --- intervals ---------------------------------------------------------------------------------
@@ -401,28 +412,20 @@ def held_out_score(run: Run, policy: Learned) -> dict[str, Any]:
     with Uniform and the best response on the same seeds."""
     seeds = HELD_OUT_SEEDS[:4] if run.args.smoke else HELD_OUT_SEEDS
     ours = play(run, policy.act_batch, seeds)["network_nmse"]
-    venv = run.preset.vector_env(1, **run.env_kwargs())
-    if run.kind == "access-point":
-        m, budget = venv.batch.n_modes, venv.batch.budget
-        uniform = play(run, lambda o: torch.full((o.shape[0], m), budget / m), seeds)
-        reference = None
-    else:
-        width = venv.batch.n_modes * (venv.n_links if run.kind == "central" else 1)
-        uniform = play(run, lambda o: torch.zeros(o.shape[0], width), seeds)
-        reference = play(run, None, seeds)["network_nmse"]
+    levels = references(run, seeds)
+    uniform, reference = levels["uniform"], levels.get("best response")
     low, high = mean_interval(ours)
     score: dict[str, Any] = {
         "metric": f"network NMSE after {EVALUATION_STEPS} steps (lower is better)",
         "seeds": f"held-out {seeds[0]}–{seeds[-1]} ({len(seeds)} channel seeds)",
         "nmse": float(np.mean(ours)),
         "nmse_ci95": [low, high],
-        "uniform_nmse": float(np.mean(uniform["network_nmse"])),
+        "uniform_nmse": float(np.mean(uniform)),
     }
     if reference is not None:
         score["best_response_nmse"] = float(np.mean(reference))
-        share = gap_share(ours, uniform["network_nmse"], reference)
-        score["gap_share"] = share
-        score["gap_share_ci95"] = list(gap_interval(ours, uniform["network_nmse"], reference))
+        score["gap_share"] = gap_share(ours, uniform, reference)
+        score["gap_share_ci95"] = list(gap_interval(ours, uniform, reference))
     else:  # the downlink has one player: no equilibrium, no gap to close
         score["gap_share"] = None
     return score

@@ -31,11 +31,20 @@ import itertools
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from harness import HELD_OUT_SEEDS, RESULTS, RUNS, TRAINED_PRESETS, gap_share, play
+from harness import (
+    HELD_OUT_SEEDS,
+    RESULTS,
+    RUNS,
+    TRAINED_PRESETS,
+    gap_share,
+    play,
+    references,
+)
 from rliable import library as rly
 from rliable import metrics
 
@@ -67,23 +76,32 @@ def exports(algorithm: str, preset: str, seeds: Sequence[int]) -> list[Learned]:
     return policies
 
 
-def preset_scores(preset_name: str, policies: dict[str, list[Learned]]) -> dict[str, np.ndarray]:
-    """Per learner, each run's gap closed (runs,) and network NMSE (runs,) on the held-out seeds,
-    and the references' mean network NMSE."""
+@dataclass
+class PresetScores:
+    """One preset's runs on the held-out seeds: per learner, each run's gap closed and mean
+    network NMSE (runs,); the references' mean network NMSE."""
+
+    gaps: dict[str, np.ndarray]
+    nmse: dict[str, np.ndarray]
+    uniform: float
+    best_response: float
+
+
+def preset_scores(preset_name: str, policies: dict[str, list[Learned]]) -> PresetScores:
+    """Every run of every learner on one preset, against Uniform and the best response on the
+    same seeds."""
     preset = get_preset(preset_name)
     seeds = list(HELD_OUT_SEEDS)
-    spec = (preset, {"action_mode": "normalized"}, "link")
-    width = preset.vector_env(1, action_mode="normalized").batch.n_modes
-    uniform = play(spec, lambda obs: torch.zeros(obs.shape[0], width), seeds)["network_nmse"]
-    best = play(spec, None, seeds)["network_nmse"]
-    out: dict[str, np.ndarray] = {"uniform": uniform.mean(), "best response": best.mean()}
+    levels = references((preset, {"action_mode": "normalized"}, "link"), seeds)
+    uniform, best = levels["uniform"], levels["best response"]
+    gaps, means = {}, {}
     for name, runs in policies.items():
         nmse = [
             play((preset, p.env_kwargs(), p.kind), p.act_batch, seeds)["network_nmse"] for p in runs
         ]
-        out[name] = np.array([gap_share(row, uniform, best) for row in nmse])
-        out[f"{name} nmse"] = np.array([row.mean() for row in nmse])
-    return out
+        gaps[name] = np.array([gap_share(row, uniform, best) for row in nmse])
+        means[name] = np.array([row.mean() for row in nmse])
+    return PresetScores(gaps, means, float(uniform.mean()), float(best.mean()))
 
 
 def intervals(
@@ -118,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     per_preset = {preset: preset_scores(preset, policies[preset]) for preset in args.presets}
     # rliable's layout: (runs, tasks) per learner, the presets as tasks
     scores = {
-        name: np.stack([per_preset[preset][name] for preset in args.presets], 1)
+        name: np.stack([per_preset[preset].gaps[name] for preset in args.presets], 1)
         for name in args.algorithms
     }
 
@@ -136,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for t, preset in enumerate(args.presets):
         point, interval = intervals({n: s[:, [t]] for n, s in scores.items()}, _iqm_mean)
         for name in args.algorithms:
-            gaps, nmse = per_preset[preset][name], per_preset[preset][f"{name} nmse"]
+            gaps, nmse = per_preset[preset].gaps[name], per_preset[preset].nmse[name]
             lines.append(
                 f"| {preset} | {name} | {' / '.join(f'{g:.1%}' for g in gaps)} | "
                 f"{_estimate(point[name], interval[name], 1)} | "
@@ -178,9 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     for preset in args.presets:
         lines.append(
-            f"- References on {preset} (network NMSE): Uniform "
-            f"{per_preset[preset]['uniform']:.4f}, best response "
-            f"{per_preset[preset]['best response']:.4f}."
+            f"- References on {preset} (network NMSE): Uniform {per_preset[preset].uniform:.4f},"
+            f" best response {per_preset[preset].best_response:.4f}."
         )
     text = "\n".join(lines) + "\n"
     print(text)
