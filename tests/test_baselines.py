@@ -102,3 +102,17 @@ def test_training_seeds_scores_the_shipped_run_as_its_card(tmp_path):
     assert float(row["gap_closed"]) == pytest.approx(score["gap_share"], abs=1e-3)
     table = (tmp_path / "training-seeds.md").read_text()
     assert f"| low-snr | ppo-shared | {score['gap_share']:.1%} |" in table
+
+
+def test_training_seed_intervals_are_the_same_on_every_call():
+    """Same scores, same intervals: rliable's stratified bootstrap draws from NumPy's global
+    generator, which the report seeds (without it two calls differ)."""
+    module = importlib.import_module("training_seeds")
+    rng = np.random.default_rng(1)
+    scores = {"a": rng.uniform(0.2, 0.9, (5, 2)), "b": rng.uniform(0.2, 0.9, (5, 2))}
+    first = module.intervals(scores, module._iqm_mean)
+    np.random.rand(7)  # noqa: NPY002 (something else drawing from the global generator)
+    second = module.intervals(scores, module._iqm_mean)
+    for name in scores:
+        np.testing.assert_array_equal(first[1][name], second[1][name])
+        assert first[1][name][0, 1] < first[0][name][1] < first[1][name][1, 1]
