@@ -274,17 +274,23 @@ def test_adapter_mse_equals_the_solvers(processing):
     trajectory = lib.best_response_trajectory(scenario, iterations=3)
     precoders = lib.game_precoders(scenario, trajectory.states[-1])
     np.testing.assert_allclose(
-        lib.interference_mse(scenario, precoders), trajectory.mse[-1], rtol=1e-9
+        lib.interference_scores(scenario, precoders, accuracy=False).mse,
+        trajectory.mse[-1],
+        rtol=1e-9,
     )
     bound = lib.mui_less(scenario)
     np.testing.assert_allclose(
-        lib.interference_mse(scenario, bound.precoders, interference=False),
+        lib.interference_scores(scenario, bound.precoders, interference=False, accuracy=False).mse,
         bound.mse,
         rtol=1e-9,
     )
     admm = lib.mui_agnostic(scenario, iterations=5)
-    np.testing.assert_allclose(lib.interference_mse(scenario, admm.precoders), admm.mse, rtol=1e-9)
-    designed = lib.interference_mse(scenario, admm.precoders, receiver="design")
+    np.testing.assert_allclose(
+        lib.interference_scores(scenario, admm.precoders, accuracy=False).mse, admm.mse, rtol=1e-9
+    )
+    designed = lib.interference_scores(
+        scenario, admm.precoders, receiver="design", accuracy=False
+    ).mse
     assert (designed >= admm.mse * (1 - 1e-12)).all()  # never below the Wiener receiver
 
 

@@ -59,11 +59,7 @@ def path_gain(
     return torch.pow(10.0, log_gain)
 
 
-def path_loss_db(
-    distance_m: object,
-    carrier_hz: float = DEFAULT_CARRIER_HZ,
-    exponent: float = DEFAULT_PATHLOSS_EXPONENT,
-    reference_distance_m: float = DEFAULT_REFERENCE_DISTANCE_M,
-) -> torch.Tensor:
-    """Path loss in dB, ``−10·log10 g(d)`` (positive for a loss); see :func:`path_gain`."""
-    return -10.0 * torch.log10(path_gain(distance_m, carrier_hz, exponent, reference_distance_m))
+def path_loss_db(distance_m: object, **model: float) -> torch.Tensor:
+    """Path loss in dB, ``−10·log10 g(d)`` (positive for a loss) of :func:`path_gain`, whose
+    keyword arguments (``carrier_hz``, ``exponent``, ``reference_distance_m``) ``model`` takes."""
+    return -10.0 * torch.log10(path_gain(distance_m, **model))

@@ -124,27 +124,15 @@ def admm_precoder_step(
 
 
 def federated_precoder_step(
-    gram: Tensor,
-    correlation: Tensor,
-    consensus: Tensor,
-    dual: Tensor,
-    rho: float,
-    *,
-    tx_covariance: Tensor | None = None,
+    gram: Tensor, correlation: Tensor, consensus: Tensor, dual: Tensor, rho: float
 ) -> Tensor:
     """Federated F step (8), (9): each user's F̂_l, then their average, (..., B, d_x).
 
     ``gram`` (..., L, B, B) and ``correlation`` (..., L, B, d_x) hold every user's local
-    terms; Z, U (..., B, d_x) are the AP's (shared by all users).
+    terms; Z, U (..., B, d_x) are the AP's (shared by all users). Whitened pilots (R_x = I),
+    as Algorithm 1 runs them; :func:`admm_precoder_step` takes a general R_x.
     """
-    local = admm_precoder_step(
-        gram,
-        correlation,
-        consensus.unsqueeze(-3),
-        dual.unsqueeze(-3),
-        rho,
-        tx_covariance=None if tx_covariance is None else tx_covariance.unsqueeze(-3),
-    )
+    local = admm_precoder_step(gram, correlation, consensus.unsqueeze(-3), dual.unsqueeze(-3), rho)
     return local.mean(-3)
 
 

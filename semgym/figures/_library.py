@@ -10,8 +10,8 @@ complex-linear transceivers, or ``"widely_linear"``). Everything is double preci
 Interference network (interference paper §II–§IV): :func:`interference_links`,
 :func:`interference_scenario`, :func:`uncapped`, :func:`same_direct_links`,
 :func:`best_response_trajectory`, :func:`best_response_final`, :func:`game_precoders`,
-:func:`mui_less`, :func:`mui_agnostic`, :func:`interference_mse`,
-:func:`interference_accuracy`, :func:`primary_report`; :func:`native_accuracy` for both.
+:func:`mui_less`, :func:`mui_agnostic`, :func:`interference_scores`,
+:func:`primary_report`; :func:`native_accuracy` for both.
 
 Federated downlink (federated paper §II–§IV): :func:`downlink_users`, :func:`downlink`,
 :func:`federated_design`, :func:`selection_design`, :func:`multi_link_design`,
@@ -82,13 +82,9 @@ def native_accuracy(bank: str, encoder: str) -> float:
     return float(cached_bank(bank).native_accuracy[encoder])
 
 
-# --- interference network ---------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class InterferenceLinks:
-    """The L links' prepared latent pairs of a bank, in one processing."""
+class _PreparedLinks:
+    """What the interference links and the downlink users share: prepared pairs and heads."""
 
-    bank: str
-    encoders: tuple[tuple[str, str], ...]
     links: tuple[LatentLink, ...]
     processing: str
 
@@ -110,8 +106,19 @@ class InterferenceLinks:
 
     @property
     def target_energy(self) -> tuple[float, ...]:
-        """tr(R_y) of every link: the MSE of sending nothing."""
+        """tr(R_y) of every link: the MSE of sending nothing (≈ d_y for whitened targets)."""
         return tuple(float(p.stats.target_energy) for p in self.pairs)
+
+
+# --- interference network ---------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class InterferenceLinks(_PreparedLinks):
+    """The L links' prepared latent pairs of a bank, in one processing."""
+
+    bank: str
+    encoders: tuple[tuple[str, str], ...]
+    links: tuple[LatentLink, ...]
+    processing: str
 
 
 def interference_links(
@@ -131,14 +138,8 @@ class GameSetup:
     """A batch of interference games, one per channel seed (B = len(seeds))."""
 
     links: InterferenceLinks
-    config: InterferenceChannelConfig
     game: InterferenceGame
     seeds: tuple[int, ...]
-
-    @property
-    def n_modes(self) -> int:
-        """M = K·N_T (2·K·N_T real modes when widely linear)."""
-        return self.game.n_modes
 
 
 def interference_scenario(
@@ -170,7 +171,7 @@ def interference_scenario(
         processing,
     )
     seeds = tuple(int(s) for s in seeds)
-    return GameSetup(links, config, scenario.sample(seeds), seeds)
+    return GameSetup(links, scenario.sample(seeds), seeds)
 
 
 def same_direct_links(a: GameSetup, b: GameSetup) -> bool:
@@ -194,7 +195,7 @@ def uncapped(scenario: GameSetup) -> GameSetup:
     if primary is None:
         raise ValueError("the scenario has no primary users")
     game = scenario.game.with_primary(primary.with_cap(UNCAPPED_W))
-    return GameSetup(scenario.links, scenario.config, game, scenario.seeds)
+    return GameSetup(scenario.links, game, scenario.seeds)
 
 
 @dataclass(frozen=True)
@@ -301,57 +302,52 @@ def mui_agnostic(scenario: GameSetup, *, iterations: int = ADMM_ITERATIONS) -> D
     return Design(list(result.precoders), result.mse.numpy())
 
 
-def interference_mse(
+@dataclass(frozen=True)
+class LinkScores:
+    """Per-link scores of B games, (B, L) each: closed-form MSE, test accuracy (or ``None``)."""
+
+    mse: np.ndarray
+    accuracy: np.ndarray | None
+
+
+def interference_scores(
     scenario: GameSetup,
     precoders: Sequence[Tensor],
     *,
     receiver: str = "wiener",
     interference: bool = True,
-) -> np.ndarray:
-    """Closed-form MSE per link (B, L) of any precoders (:func:`~semgym.scenarios.
-    evaluate_precoders`): ``receiver="wiener"`` receivers know their MUI+noise covariance;
-    ``"design"`` receivers are the Wiener filters for σ² I and face the real MUI.
-    ``interference=False`` removes the MUI."""
-    scores = evaluate_precoders(
-        scenario.game,
-        scenario.links.pairs,
-        precoders,
-        receiver=receiver,
-        interference=interference,
-    )
-    return scores.mse.numpy()
+    accuracy: bool = True,
+) -> LinkScores:
+    """Closed-form MSE and test accuracy of every link of any precoders, from one evaluation
+    (:func:`~semgym.scenarios.evaluate_precoders`).
 
-
-def interference_accuracy(
-    scenario: GameSetup,
-    precoders: Sequence[Tensor],
-    *,
-    receiver: str = "wiener",
-    interference: bool = True,
-) -> np.ndarray:
-    """Test accuracy of every receiver's head, (B, L): the test split of every link sent through
-    F_l, the interference channel, thermal noise (and primaries' signals) and G_l, de-whitened,
-    classified (:func:`~semgym.scenarios.network_accuracy`, the interference env's accuracy).
-    Noise and sample orders are drawn from the channel seed, the same for every call: designs
-    and iterates on one channel are compared on one noise draw (common random numbers)."""
+    ``receiver="wiener"`` receivers know their MUI+noise covariance; ``"design"`` receivers are
+    the Wiener filters for σ² I and face the real MUI. ``interference=False`` removes the MUI.
+    Accuracy (skipped with ``accuracy=False``): the test split of every link sent through F_l,
+    the interference channel, thermal noise (and primaries' signals) and G_l, de-whitened,
+    classified by the receiver's head (:func:`~semgym.scenarios.network_accuracy`, the
+    interference env's accuracy). Noise and sample orders are drawn from the channel seed, the
+    same for every call: designs and iterates on one channel are compared on one noise draw
+    (common random numbers)."""
     game = scenario.game
     scores = evaluate_precoders(
         game, scenario.links.pairs, precoders, receiver=receiver, interference=interference
     )
-    return np.stack(
-        [
-            network_accuracy(
-                game,
-                scenario.links.links,
-                [f[b] for f in precoders],
-                scores.assumed[b],
-                index=b,
-                seed=seed,
-                interference=interference,
-            )
-            for b, seed in enumerate(scenario.seeds)
-        ]
-    )
+    if not accuracy:
+        return LinkScores(scores.mse.numpy(), None)
+    per_game = [
+        network_accuracy(
+            game,
+            scenario.links.links,
+            [f[b] for f in precoders],
+            scores.assumed[b],
+            index=b,
+            seed=seed,
+            interference=interference,
+        )
+        for b, seed in enumerate(scenario.seeds)
+    ]
+    return LinkScores(scores.mse.numpy(), np.stack(per_game))
 
 
 @dataclass(frozen=True)
@@ -388,7 +384,7 @@ def primary_report(scenario: GameSetup, state: GameState) -> PrimaryReport:
 
 # --- federated downlink -----------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class DownlinkUsers:
+class DownlinkUsers(_PreparedLinks):
     """An AP and its user group (federated paper §II): pairs on the first n pilots, targets
     whitened (§III-B), in one processing."""
 
@@ -399,27 +395,6 @@ class DownlinkUsers:
     n_pilots: int
     pilot_fraction: float
     processing: str
-
-    @property
-    def pairs(self) -> tuple[core.SemanticPair, ...]:
-        """Every user's :class:`~semgym.core.SemanticPair`."""
-        return tuple(link.pair for link in self.links)
-
-    @property
-    def tx_dim(self) -> int:
-        """d/2 of the AP's latents (the widest K·N_T it can carry)."""
-        per_symbol = 2 if self.processing == "widely_linear" else 1
-        return self.pairs[0].stats.tx_dim // per_symbol
-
-    @property
-    def native(self) -> tuple[float, ...]:
-        """Native accuracy of every user's head."""
-        return tuple(link.native_accuracy for link in self.links)
-
-    @property
-    def target_energy(self) -> tuple[float, ...]:
-        """tr(R_y) of every user (≈ d_y: whitened targets)."""
-        return tuple(float(p.stats.target_energy) for p in self.pairs)
 
 
 def downlink_users(
@@ -452,14 +427,8 @@ class Downlink:
     :class:`~semgym.scenarios.Downlink` (B = len(seeds))."""
 
     users: DownlinkUsers
-    config: DownlinkConfig
     scene: DownlinkScene
     seeds: tuple[int, ...]
-
-    @property
-    def channels(self) -> Tensor:
-        """H̄_l, (B, L, N_R, N_T)."""
-        return self.scene.channels
 
 
 def downlink(
@@ -487,7 +456,7 @@ def downlink(
         config.n_users, n_antennas, n_antennas, seed=list(seeds), dtype=torch.complex128
     )
     scene = DownlinkScene.build(users.pairs, channels, config, users.n_pilots)
-    return Downlink(users, config, scene, seeds)
+    return Downlink(users, scene, seeds)
 
 
 @dataclass(frozen=True)
@@ -517,7 +486,7 @@ def multi_link_design(dl: Downlink) -> Tensor:
 
 def _per_user(dl: Downlink, precoders: Tensor) -> Tensor:
     """Precoders as (B, L, M, d_x): shared (M, d_x) or (B, M, d_x), or per user (B, L, M, d_x)."""
-    b, n_users = dl.channels.shape[:2]
+    b, n_users = dl.scene.channels.shape[:2]
     if precoders.ndim == 2:
         precoders = precoders.expand(b, *precoders.shape)
     if precoders.ndim == 3:
@@ -555,7 +524,7 @@ def downlink_scores(
     f = _per_user(dl, precoders)
     bank = cached_bank(dl.users.bank)
     truth = {u: torch.as_tensor(bank.test(u), dtype=REAL) for u in set(dl.users.encoders)}
-    accuracy = np.zeros((len(dewhiten), *dl.channels.shape[:2]))
+    accuracy = np.zeros((len(dewhiten), *dl.scene.channels.shape[:2]))
     latent_mse = np.zeros_like(accuracy)
     for b, seed in enumerate(dl.seeds):
         single = dl.scene.select(b)

@@ -28,8 +28,8 @@ import numpy as np
 
 from semgym.figures import _library as lib
 from semgym.figures import plotting as plot
-from semgym.figures.figure import ROW_COLUMNS, Figure, GridOptions, register
-from semgym.figures.interference_paper import QUICK_ITERATIONS, link_rows
+from semgym.figures.figure import ROW_COLUMNS, GridOptions, figure
+from semgym.figures.interference_paper import QUICK_ITERATIONS, link_rows, scenario_values
 from semgym.figures.sweep import Point, Row, compute_kind
 
 METHODS = ("game_capped", "game_uncapped")
@@ -38,11 +38,17 @@ CAP_FRACTIONS = (1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0)
 #: Game iterations T: the network MSE settles within a few iterations (Fig. 2).
 ITERATIONS = 20
 
+_COLUMNS = (
+    *("bank", "processing", "n_antennas", "channel_uses", "alpha", "cap_fraction", *ROW_COLUMNS),
+    *("mse", "mse_db", "nmse", "accuracy", "native_accuracy", "exploitability"),
+    *("cap_w", "primary_interference_w", "caps_hold", "primary_rate", "primary_rate_alone"),
+)
+
 
 def _play(scenario: lib.GameSetup, iterations: int):
     """(last iterate of T Jacobi best responses, its accuracy (B, L))."""
     final = lib.best_response_final(scenario, iterations=iterations)
-    accuracy = lib.interference_accuracy(scenario, lib.game_precoders(scenario, final.state))
+    accuracy = lib.interference_scores(scenario, lib.game_precoders(scenario, final.state)).accuracy
     return final, accuracy
 
 
@@ -62,14 +68,8 @@ def access_rows(params: Mapping[str, Any], seeds: tuple[int, ...]) -> dict[int, 
             report = lib.primary_report(scenario, final.state)
             for b, seed in enumerate(seeds):
                 base = {
-                    "bank": params["bank"],
-                    "processing": params["processing"],
-                    "n_antennas": params["n_antennas"],
-                    "channel_uses": params["channel_uses"],
-                    "alpha": float(params["alpha"]),
-                    "cap_fraction": float(fraction),
-                    "method": method,
-                    "convention": "none",
+                    **scenario_values(params, params["alpha"]),
+                    **{"cap_fraction": float(fraction), "method": method},
                 }
                 metrics = {
                     "mse": final.mse[b],
@@ -108,8 +108,11 @@ def access_grid(options: GridOptions) -> list[Point]:
     ]
 
 
+@figure("cognitive-radio", "journal", "hierarchical access", columns=_COLUMNS, grid=access_grid)
 def plot_access(rows: Sequence[Row], path: Path, convention: str) -> None:
-    """Secondary network MSE, accuracy and the primary's rate vs I_max; a hollow marker where
+    """Secondary MSE and accuracy, primary rate vs the interference cap I_max.
+
+    Secondary network MSE, accuracy and the primary's rate vs I_max; a hollow marker where
     the cap is violated at some seed."""
     rows = plot.select(plot.select(rows, convention=convention), link="network")
     fig, (mse, acc, rate) = plot.new_figure(3, width=4.3)
@@ -151,35 +154,3 @@ def plot_access(rows: Sequence[Row], path: Path, convention: str) -> None:
         f"seeds {seeds}\nI_iso: interference the primary receives from all secondaries at full, "
         "isotropic power",
     )
-
-
-register(
-    Figure(
-        name="cognitive-radio",
-        paper="journal",
-        label="hierarchical access",
-        caption="secondary MSE and accuracy, primary rate vs the interference cap I_max",
-        columns=(
-            "bank",
-            "processing",
-            "n_antennas",
-            "channel_uses",
-            "alpha",
-            "cap_fraction",
-            *ROW_COLUMNS,
-            "mse",
-            "mse_db",
-            "nmse",
-            "accuracy",
-            "native_accuracy",
-            "exploitability",
-            "cap_w",
-            "primary_interference_w",
-            "caps_hold",
-            "primary_rate",
-            "primary_rate_alone",
-        ),
-        grid=access_grid,
-        plot=plot_access,
-    )
-)

@@ -41,7 +41,7 @@ import numpy as np
 
 from semgym.figures import _library as lib
 from semgym.figures import plotting as plot
-from semgym.figures.figure import ROW_COLUMNS, Figure, GridOptions, register
+from semgym.figures.figure import ROW_COLUMNS, GridOptions, figure
 from semgym.figures.sweep import Point, Row, compute_kind
 
 METHODS = ("federated", "first_k", "top_k", "multi_link")
@@ -139,15 +139,9 @@ def design_rows(params: Mapping[str, Any], seeds: tuple[int, ...]) -> dict[int, 
             raise ValueError(f"unknown method {method!r}; choose from {METHODS}")
     out: dict[int, list[Row]] = {s: [] for s in seeds}
     base_common = {
-        "bank": params["bank"],
-        "processing": params["processing"],
-        "n_users": params["n_users"],
-        "group": params["group"],
-        "pilot_fraction": float(params["pilot_fraction"]),
-        "n_antennas": params["n_antennas"],
-        "channel_uses": k,
-        "snr_db": float(params["snr_db"]),
-        "zeta": k / users.tx_dim,
+        **{key: params[key] for key in ("bank", "processing", "n_users", "group", "n_antennas")},
+        **{key: float(params[key]) for key in ("pilot_fraction", "snr_db")},
+        **{"channel_uses": k, "zeta": k / users.tx_dim},
     }
     for method, precoders, variants in evaluations:
         mse = lib.downlink_mse(dl, precoders)
@@ -245,8 +239,18 @@ def _convention_rows(rows: Sequence[Row], method: str, convention: str) -> list[
     return chosen or plot.select(rows, method=method, convention="none")
 
 
+@figure(
+    "federated-fig2",
+    "federated",
+    "Fig. 2",
+    columns=_COLUMNS,
+    grid=compression_grid,
+    conventions=CONVENTIONS,
+)
 def plot_fig2(rows: Sequence[Row], path: Path, convention: str) -> None:
-    """Network accuracy vs ζ, one panel per antenna configuration."""
+    """Network accuracy vs ζ for several antenna configurations.
+
+    Network accuracy vs ζ, one panel per antenna configuration."""
     rows = plot.select(rows, link="network")
     antennas = sorted({r["n_antennas"] for r in rows})
     fig, axes = plot.new_figure(len(antennas), width=4.2)
@@ -282,8 +286,11 @@ _PILOT_STYLE = {0.1: ":", 0.5: "--", 1.0: "-"}
 _GROUP_COLOR = {"homogeneous": "tab:blue", "heterogeneous": "tab:red"}
 
 
+@figure("federated-fig3", "federated", "Fig. 3", columns=_COLUMNS, grid=pilots_grid)
 def plot_fig3(rows: Sequence[Row], path: Path, convention: str) -> None:
-    """Network NMSE (left) and accuracy (right) vs ζ per user group and pilot fraction."""
+    """Network MSE and accuracy vs ζ, homogeneous vs heterogeneous users, pilots.
+
+    Network NMSE (left) and accuracy (right) vs ζ per user group and pilot fraction."""
     rows = plot.select(plot.select(rows, link="network", method="federated"), convention="none")
     fig, (mse, acc) = plot.new_figure(2)
     for group, color in _GROUP_COLOR.items():
@@ -314,28 +321,3 @@ def plot_fig3(rows: Sequence[Row], path: Path, convention: str) -> None:
         f"Federated paper Fig. 3 — {r['n_antennas']} × {r['n_antennas']} MIMO, "
         f"SNR {r['snr_db']:g} dB, L = {r['n_users']}; {_subtitle(rows)}",
     )
-
-
-register(
-    Figure(
-        name="federated-fig2",
-        paper="federated",
-        label="Fig. 2",
-        caption="network accuracy vs ζ for several antenna configurations",
-        columns=_COLUMNS,
-        grid=compression_grid,
-        plot=plot_fig2,
-        conventions=CONVENTIONS,
-    )
-)
-register(
-    Figure(
-        name="federated-fig3",
-        paper="federated",
-        label="Fig. 3",
-        caption="network MSE and accuracy vs ζ, homogeneous vs heterogeneous users, pilots",
-        columns=_COLUMNS,
-        grid=pilots_grid,
-        plot=plot_fig3,
-    )
-)

@@ -84,6 +84,10 @@ class GridOptions:
         check_processing(self.processing)
 
 
+#: Draws a figure's PNG from its CSV rows; the last argument is the convention shown.
+PlotFn = Callable[[Sequence[Row], Path, str], None]
+
+
 @dataclass(frozen=True)
 class Figure:
     """One of the papers' figures.
@@ -106,7 +110,7 @@ class Figure:
     caption: str
     columns: tuple[str, ...]
     grid: Callable[[GridOptions], list]
-    plot: Callable[[Sequence[Row], Path, str], None]
+    plot: PlotFn
     conventions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -124,6 +128,32 @@ def register(figure: Figure) -> Figure:
         raise ValueError(f"figure {figure.name!r} is already registered")
     FIGURES[figure.name] = figure
     return figure
+
+
+def figure(
+    name: str,
+    paper: str,
+    label: str,
+    *,
+    columns: tuple[str, ...],
+    grid: Callable[[GridOptions], list],
+    conventions: tuple[str, ...] = (),
+) -> Callable[[PlotFn], PlotFn]:
+    """Decorator: register the plot function as the :class:`Figure` ``name``.
+
+    The first line of the function's docstring, without its full stop, is the caption (what
+    the figure shows); the rest of the docstring says how it is drawn.
+    """
+
+    def register_plot(plot: PlotFn) -> PlotFn:
+        summary = (plot.__doc__ or "").strip().split("\n", 1)[0].strip()
+        if not summary:
+            raise ValueError(f"figure {name}: {plot.__name__} needs a docstring (its caption)")
+        caption = summary.removesuffix(".")
+        register(Figure(name, paper, label, caption, columns, grid, plot, conventions))
+        return plot
+
+    return register_plot
 
 
 def _format(value: object) -> str:

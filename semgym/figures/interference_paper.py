@@ -36,7 +36,7 @@ import numpy as np
 
 from semgym.figures import _library as lib
 from semgym.figures import plotting as plot
-from semgym.figures.figure import Figure, GridOptions, register
+from semgym.figures.figure import GridOptions, figure
 from semgym.figures.sweep import Point, Row, compute_kind
 
 #: Game methods and their update schemes.
@@ -49,6 +49,11 @@ QUICK_ITERATIONS = 6
 
 _SCENARIO = ("bank", "processing", "n_antennas", "channel_uses", "alpha")
 _DYNAMICS_COLUMNS = (*_SCENARIO, "xi", "iteration", "method", "convention", "link", "tx", "rx")
+_FIG2_COLUMNS = (*_DYNAMICS_COLUMNS, "seed", "mse", "mse_db", "nmse", "exploitability")
+_FIG3_COLUMNS = (
+    *_DYNAMICS_COLUMNS,
+    *("seed", "mui_power_w", "mui_power_db", "accuracy", "native_accuracy"),
+)
 #: The columns of the final-state figures (Figs. 4 and 5).
 _FINAL_COLUMNS = (
     *_DYNAMICS_COLUMNS,
@@ -89,16 +94,14 @@ def link_rows(
     return [*rows, net]
 
 
+def scenario_values(params: Mapping[str, Any], alpha: float) -> Row:
+    """The scenario columns of an interference point's rows (at MUI scaling ``alpha``)."""
+    keys = ("bank", "processing", "n_antennas", "channel_uses")
+    return {**{k: params[k] for k in keys}, "alpha": float(alpha), "convention": "none"}
+
+
 def _base(params: Mapping[str, Any], links: lib.InterferenceLinks, alpha: float) -> Row:
-    return {
-        "bank": params["bank"],
-        "processing": params["processing"],
-        "n_antennas": params["n_antennas"],
-        "channel_uses": params["channel_uses"],
-        "alpha": float(alpha),
-        "xi": params["channel_uses"] / links.tx_dim,
-        "convention": "none",
-    }
+    return {**scenario_values(params, alpha), "xi": params["channel_uses"] / links.tx_dim}
 
 
 @compute_kind("interference_dynamics", version=2)
@@ -117,7 +120,7 @@ def dynamics_rows(params: Mapping[str, Any], seeds: tuple[int, ...]) -> dict[int
         accuracy = None
         if params["accuracy"]:
             precoders = lib.game_precoders(scenario, state)
-            accuracy = lib.interference_accuracy(scenario, precoders)
+            accuracy = lib.interference_scores(scenario, precoders).accuracy
         for b, seed in enumerate(seeds):
             metrics = {"mse": trajectory.mse[t, b], "mui_power_w": trajectory.mui_power[t, b]}
             if accuracy is not None:
@@ -149,20 +152,17 @@ def final_rows(params: Mapping[str, Any], seeds: tuple[int, ...]) -> dict[int, l
                     scenario, iterations=params["iterations"], scheme=GAME_SCHEMES[method]
                 )
                 precoders = lib.game_precoders(scenario, final.state)
-                accuracy = lib.interference_accuracy(scenario, precoders)
-                results[method] = (final.mse, accuracy)
+                results[method] = (final.mse, lib.interference_scores(scenario, precoders).accuracy)
             elif method == "mui_less":
                 design = lib.mui_less(scenario)
-                accuracy = lib.interference_accuracy(scenario, design.precoders, interference=False)
-                results[method] = (design.mse, accuracy)
+                scores = lib.interference_scores(scenario, design.precoders, interference=False)
+                results[method] = (design.mse, scores.accuracy)
             elif method in ("admm_wiener", "admm_design"):
                 if admm is None or not lib.same_direct_links(admm[0], scenario):
                     admm = (scenario, lib.mui_agnostic(scenario))
                 receiver = "wiener" if method == "admm_wiener" else "design"
-                precoders = admm[1].precoders
-                mse = lib.interference_mse(scenario, precoders, receiver=receiver)
-                accuracy = lib.interference_accuracy(scenario, precoders, receiver=receiver)
-                results[method] = (mse, accuracy)
+                scores = lib.interference_scores(scenario, admm[1].precoders, receiver=receiver)
+                results[method] = (scores.mse, scores.accuracy)
             else:
                 raise ValueError(f"unknown method {method!r}; choose from {FINAL_METHODS}")
         for method, (mse, accuracy) in results.items():
@@ -295,8 +295,11 @@ def _game_over_iterations(ax, rows: Sequence[Row], metric: str) -> None:
     )
 
 
+@figure("interference-fig2", "interference", "Fig. 2", columns=_FIG2_COLUMNS, grid=dynamics_grid)
 def plot_fig2(rows: Sequence[Row], path: Path, convention: str) -> None:
-    """Network MSE (left) and per-link MSE (right, Jacobi) over game iterations."""
+    """MSE per link and network MSE over best-response iterations.
+
+    Network MSE (left) and per-link MSE (right, Jacobi) over game iterations."""
     rows = plot.select(rows, convention=convention)
     fig, (net, per) = plot.new_figure(2)
     _game_over_iterations(net, rows, "mse")
@@ -314,8 +317,11 @@ def plot_fig2(rows: Sequence[Row], path: Path, convention: str) -> None:
     plot.save(fig, path, f"Interference paper Fig. 2 — {_setting_text(rows)}; {_subtitle(rows)}")
 
 
+@figure("interference-fig3", "interference", "Fig. 3", columns=_FIG3_COLUMNS, grid=dynamics_grid)
 def plot_fig3(rows: Sequence[Row], path: Path, convention: str) -> None:
-    """MUI power per link in dBm (left, Jacobi) and network accuracy (right) over iterations."""
+    """MUI power per link and network accuracy over best-response iterations.
+
+    MUI power per link in dBm (left, Jacobi) and network accuracy (right) over iterations."""
     rows = plot.select(rows, convention=convention)
     fig, (mui, acc) = plot.new_figure(2)
     game = plot.select(rows, method="game_jacobi")
@@ -336,8 +342,13 @@ def plot_fig3(rows: Sequence[Row], path: Path, convention: str) -> None:
     plot.save(fig, path, f"Interference paper Fig. 3 — {_setting_text(rows)}; {_subtitle(rows)}")
 
 
+@figure(
+    "interference-fig4", "interference", "Fig. 4", columns=_FINAL_COLUMNS, grid=compression_grid
+)
 def plot_fig4(rows: Sequence[Row], path: Path, convention: str) -> None:
-    """Network MSE in dB (left) and network accuracy (right) vs ξ."""
+    """Network accuracy and MSE vs the compression factor ξ.
+
+    Network MSE in dB (left) and network accuracy (right) vs ξ."""
     rows = plot.select(plot.select(rows, convention=convention), link="network")
     fig, (mse, acc) = plot.new_figure(2)
     for method in FINAL_METHODS:
@@ -359,8 +370,11 @@ def plot_fig4(rows: Sequence[Row], path: Path, convention: str) -> None:
     )
 
 
+@figure("interference-fig5", "interference", "Fig. 5", columns=_FINAL_COLUMNS, grid=mui_grid)
 def plot_fig5(rows: Sequence[Row], path: Path, convention: str) -> None:
-    """Network accuracy vs α, one panel per antenna configuration."""
+    """Network accuracy vs the MUI scaling factor α for N = 4 and 8.
+
+    Network accuracy vs α, one panel per antenna configuration."""
     rows = plot.select(plot.select(rows, convention=convention), link="network")
     antennas = sorted({r["n_antennas"] for r in rows})
     fig, axes = plot.new_figure(len(antennas))
@@ -384,56 +398,3 @@ def plot_fig5(rows: Sequence[Row], path: Path, convention: str) -> None:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     plot.save(fig, path, f"Interference paper Fig. 5 — {_subtitle(rows)}")
-
-
-register(
-    Figure(
-        name="interference-fig2",
-        paper="interference",
-        label="Fig. 2",
-        caption="MSE per link and network MSE over best-response iterations",
-        columns=(*_DYNAMICS_COLUMNS, "seed", "mse", "mse_db", "nmse", "exploitability"),
-        grid=dynamics_grid,
-        plot=plot_fig2,
-    )
-)
-register(
-    Figure(
-        name="interference-fig3",
-        paper="interference",
-        label="Fig. 3",
-        caption="MUI power per link and network accuracy over best-response iterations",
-        columns=(
-            *_DYNAMICS_COLUMNS,
-            "seed",
-            "mui_power_w",
-            "mui_power_db",
-            "accuracy",
-            "native_accuracy",
-        ),
-        grid=dynamics_grid,
-        plot=plot_fig3,
-    )
-)
-register(
-    Figure(
-        name="interference-fig4",
-        paper="interference",
-        label="Fig. 4",
-        caption="network accuracy and MSE vs the compression factor ξ",
-        columns=_FINAL_COLUMNS,
-        grid=compression_grid,
-        plot=plot_fig4,
-    )
-)
-register(
-    Figure(
-        name="interference-fig5",
-        paper="interference",
-        label="Fig. 5",
-        caption="network accuracy vs the MUI scaling factor α for N = 4 and 8",
-        columns=_FINAL_COLUMNS,
-        grid=mui_grid,
-        plot=plot_fig5,
-    )
-)
