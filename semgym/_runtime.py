@@ -10,7 +10,8 @@ from __future__ import annotations
 import ctypes
 import functools
 import math
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -20,7 +21,11 @@ from torch import Tensor
 
 #: Smallest batch of matrices that :func:`on_threads` splits over CPU threads.
 PARALLEL_MIN_BATCH = 1024
+#: Most elements of its largest argument that :func:`in_pieces` hands its function at once
+#: (2 MiB of float32).
+PIECE_ELEMENTS = 1 << 19
 
+_WORKER_PREFIX = "semgym-linalg"
 _POOL: ThreadPoolExecutor | None = None
 _DEVICE_SIDE_CHECKS = False
 
@@ -63,7 +68,7 @@ def _pool(workers: int) -> ThreadPoolExecutor | None:
     if _POOL is None or _POOL._max_workers != workers:
         _POOL = ThreadPoolExecutor(
             max_workers=workers,
-            thread_name_prefix="semgym-linalg",
+            thread_name_prefix=_WORKER_PREFIX,
             initializer=_single_threaded_worker,
         )
     return _POOL
@@ -76,25 +81,102 @@ def on_threads(fn: Callable[..., Any], *matrices: Tensor) -> Any:
     Torch runs its CPU LAPACK routines (eigh, Cholesky, triangular solves) one matrix after
     another on one thread; each matrix is still solved alone here, so the result is exactly
     ``fn``'s. Measured on 2 cores it pays for ``eigh`` (8 × 8: 1.4× faster), not for Cholesky
-    factors or triangular solves (fast enough that the split costs more). Outputs (a tensor or
-    a tuple of tensors) keep the broadcast batch shape.
+    factors or triangular solves on their own (fast enough that the split costs more; see
+    :func:`in_pieces` for whole computations). Outputs (a tensor or a tuple of tensors) keep
+    the broadcast batch shape.
     """
-    batch = torch.broadcast_shapes(*(m.shape[:-2] for m in matrices))
-    threads = torch.get_num_threads()
+    arguments = [(matrix, 2) for matrix in matrices]
+    batch, flat = _flattened(arguments)
+    count, threads = math.prod(batch), torch.get_num_threads()
+    if count < PARALLEL_MIN_BATCH or threads < 2 or not _may_split(arguments):
+        return fn(*matrices)
+    return _run_pieces(fn, batch, flat, -(-count // threads))
+
+
+def in_pieces(
+    fn: Callable[..., Tensor | tuple[Tensor, ...]], *arguments: tuple[Tensor | None, int]
+) -> Any:
+    """``fn(*tensors)`` for ``arguments`` given as (tensor or None, number of trailing core
+    dims), the tensors sharing a broadcast batch shape before their core dims; on the CPU
+    computed on pieces of the batch, each at most :data:`PIECE_ELEMENTS` elements of its
+    largest argument, on the worker threads, every piece's outputs written into the result
+    as soon as they are computed.
+
+    For whole computations (products, factorizations and solves of every matrix of a batch):
+    every batch entry is computed alone as before, so the values are exactly ``fn``'s, but a
+    piece's temporaries are a fraction of the batch's: small enough to stay in cache and to be
+    reused by the C allocator instead of being handed back to the kernel and faulted in again
+    at the next step, and the pieces run on all threads. Outputs (a tensor or a tuple of
+    tensors, each with the piece's entries first) keep the batch shape. Computations that
+    autograd records, and other devices, run in one call.
+    """
+    batch, flat = _flattened(arguments)
+    largest = max(math.prod(t.shape[1:]) for t in flat if t is not None)
+    piece = max(1, PIECE_ELEMENTS // max(1, largest))
+    if math.prod(batch) <= piece or not _may_split(arguments):
+        return fn(*(tensor for tensor, _ in arguments))
+    return _run_pieces(fn, batch, flat, piece)
+
+
+def _may_split(arguments: Sequence[tuple[Tensor | None, int]]) -> bool:
+    """Whether a batched computation may be split over the worker threads: CPU tensors that
+    autograd does not record, a pool to run them, and not already on a worker (a piece that
+    split itself would wait on the workers it occupies)."""
+    tensors = [tensor for tensor, _ in arguments if tensor is not None]
+    if tensors[0].device.type != "cpu" or torch.get_num_threads() < 2:
+        return False
+    if threading.current_thread().name.startswith(_WORKER_PREFIX):
+        return False
+    if torch.is_grad_enabled() and any(t.requires_grad for t in tensors):
+        return False
+    return _pool(torch.get_num_threads()) is not None
+
+
+def _flattened(
+    arguments: Sequence[tuple[Tensor | None, int]],
+) -> tuple[torch.Size, list[Tensor | None]]:
+    """The broadcast batch shape of ``arguments`` and each tensor with that batch flattened
+    into its first dim (None stays None)."""
+    present = [(tensor, core) for tensor, core in arguments if tensor is not None]
+    batch = torch.broadcast_shapes(*(t.shape[: t.dim() - core] for t, core in present))
     count = math.prod(batch)
-    if matrices[0].device.type != "cpu" or threads < 2 or count < PARALLEL_MIN_BATCH:
-        return fn(*matrices)
-    pool = _pool(threads)
-    if pool is None:
-        return fn(*matrices)
-    flat = [m.expand(*batch, *m.shape[-2:]).reshape(count, *m.shape[-2:]) for m in matrices]
-    chunks = zip(*(f.chunk(threads) for f in flat), strict=True)
-    parts = list(pool.map(lambda args: fn(*args), chunks))
-    if isinstance(parts[0], Tensor):
-        out = torch.cat(parts)
-        return out.reshape(*batch, *out.shape[1:])
-    joined = [torch.cat(group) for group in zip(*parts, strict=True)]
-    return tuple(o.reshape(*batch, *o.shape[1:]) for o in joined)
+    flat: list[Tensor | None] = []
+    for tensor, core in arguments:
+        if tensor is None:
+            flat.append(None)
+            continue
+        trailing = tensor.shape[tensor.dim() - core :]
+        flat.append(tensor.expand(*batch, *trailing).reshape(count, *trailing))
+    return batch, flat
+
+
+def _run_pieces(
+    fn: Callable[..., Any], batch: torch.Size, flat: list[Tensor | None], piece: int
+) -> Any:
+    """``fn`` on consecutive pieces of ``piece`` batch entries of the flattened arguments, on
+    the worker threads; outputs allocated by the first piece done, each piece copied into them
+    by the thread that computed it."""
+    count = math.prod(batch)
+    outputs: list[Tensor] = []
+    single = True
+    lock = threading.Lock()
+
+    def run(start: int) -> None:
+        nonlocal single
+        result = fn(*(None if f is None else f[start : start + piece] for f in flat))
+        parts = (result,) if isinstance(result, Tensor) else tuple(result)
+        with lock:
+            if not outputs:
+                single = isinstance(result, Tensor)
+                outputs.extend(p.new_empty((count, *p.shape[1:])) for p in parts)
+        for out, part in zip(outputs, parts, strict=True):
+            out[start : start + part.shape[0]].copy_(part)
+
+    pool = _pool(torch.get_num_threads())
+    assert pool is not None  # checked by the callers
+    list(pool.map(run, range(0, count, piece)))
+    shaped = [out.reshape(*batch, *out.shape[1:]) for out in outputs]
+    return shaped[0] if single else tuple(shaped)
 
 
 @contextmanager

@@ -635,3 +635,47 @@ def test_threaded_eigh_equals_torch_eigh(gen: torch.Generator) -> None:
     values, vectors = hermitian_eigh(matrices)
     ref_values, ref_vectors = torch.linalg.eigh(matrices)
     assert torch.equal(values, ref_values) and torch.equal(vectors, ref_vectors)
+
+
+@pytest.mark.parametrize("processing", ["linear", "widely_linear"])
+@pytest.mark.parametrize("primary_users", [0, 2])
+def test_evaluation_in_pieces_equals_one_call(monkeypatch, processing, primary_users) -> None:
+    """The operator computes MUI, R_n, the whitened channel, R_H and the MSE in pieces of games
+    on the worker threads; every value equals the one-call evaluation exactly (and the pieces
+    are really taken: the batch is split into several)."""
+    from semgym import _runtime
+    from semgym.scenarios import GameOperator, InterferenceScenario
+
+    scenario = InterferenceScenario.create(
+        latents="synthetic",
+        n_antennas=2,
+        channel_uses=3,
+        primary_users=primary_users,
+        processing=processing,
+    )
+    seeds = list(range(40))
+    game = scenario.sample(seeds, dtype=torch.complex64)
+    op = GameOperator(game)
+    state = op.initial_state(seed=seeds)
+    runs: list[int] = []
+    run_pieces = _runtime._run_pieces
+
+    def counted(fn, batch, flat, piece):
+        runs.append(-(-batch.numel() // piece))
+        return run_pieces(fn, batch, flat, piece)
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        monkeypatch.setattr(_runtime, "_run_pieces", counted)
+        monkeypatch.setattr(_runtime, "PIECE_ELEMENTS", 1 << 8)
+        pieced = op.evaluate(state)
+        assert runs and max(runs) > 4
+        monkeypatch.setattr(_runtime, "PIECE_ELEMENTS", 1 << 40)
+        whole = op.evaluate(state)
+    finally:
+        torch.set_num_threads(threads)
+    for name in ("noise_covariance", "mui_power", "whitened", "effective"):
+        assert torch.equal(getattr(pieced.received, name), getattr(whole.received, name)), name
+    assert torch.equal(pieced.mse, whole.mse)
+    assert torch.equal(pieced.response.powers, whole.response.powers)

@@ -33,6 +33,7 @@ import torch
 from torch import Tensor
 
 from semgym import core
+from semgym._runtime import in_pieces
 from semgym._validation import check_choice, check_positive, check_positive_int
 from semgym.channels.interference import (
     InterferenceChannelConfig,
@@ -496,22 +497,66 @@ class GameOperator:
         """:class:`Received` for transmit covariances given by per-block factors Φ_l
         (B, L, n_blocks, n, r), F_l F_lᴴ = blkdiag_k(Φ_l,k Φ_l,kᴴ); ``None``: no MUI
         (R_n = σ²I plus the primaries' signals, the MUI-less setting)."""
+        return self._receive(factors, None)[0]
+
+    def _receive(
+        self, interfering: Tensor | None, state: GameState | None
+    ) -> tuple[Received, Tensor | None]:
+        """:meth:`received` for the factors ``interfering`` and, given a ``state``, the MSE_l (8)
+        of its pre-equalizers there, (B, L) (else None).
+
+        Computed together in pieces of games (every receiver's MUI comes from its own game's
+        other links): each piece's temporaries stay small and in cache, the MSE reads the
+        whitened channel its piece has just written, and the pieces run on all CPU threads
+        (:func:`semgym._runtime.in_pieces`; one call on other devices and under autograd).
+        """
         game = self.game
-        a = self.direct.shape[-2]
-        if factors is None:
-            shape = (game.batch_size, game.n_links, self.n_blocks, a, a)
-            mui = torch.zeros(shape, dtype=game.channels.dtype, device=game.channels.device)
+        factors = weights = None
+        if state is not None:
+            factors, weights = state.factors, state.weight_blocks(game)
+        *parts, captured = in_pieces(
+            self._receive_games,
+            (self.direct, 4),
+            (self.interferers_adjoint, 4),
+            (game.noise_power, 0),
+            (self.primary_noise, 4),
+            (interfering, 4),
+            (factors, 4),
+            (weights, 3),
+        )
+        mse = None if state is None else game.target_energy - captured.sum(-1)
+        return Received(*parts), mse
+
+    def _receive_games(
+        self,
+        direct: Tensor,
+        interferers_adjoint: Tensor,
+        noise_power: Tensor,
+        primary_noise: Tensor | None,
+        interfering: Tensor | None,
+        factors: Tensor | None,
+        weights: Tensor | None,
+    ) -> tuple[Tensor, ...]:
+        """:meth:`_receive` for b games given by their slices of the operator's tensors:
+        (R_n, MUI power, whitened channel, R_H, energy captured per block (b, L, nb) or an
+        empty (b,) without ``factors``)."""
+        if interfering is None:
+            a = direct.shape[-2]
+            mui = direct.new_zeros(*direct.shape[:2], self.n_blocks, a, a)
         else:
-            mui = core.interference_by_block(
-                self.interferers_adjoint, factors, self.interferer_index
-            )
+            index = self.interferer_index
+            mui = core.interference_by_block(interferers_adjoint, interfering, index)
         power = core.real_trace(mui).sum(-1)
-        noise = core.add_noise(mui, game.noise_power[:, None])
-        if self.primary_noise is not None:
-            noise = noise + self.primary_noise
-        whitened = core.whitened_channel(self.direct, noise)  # (B, L, nb, A, n)
+        noise = core.add_noise(mui, noise_power[:, None])
+        if primary_noise is not None:
+            noise = noise + primary_noise
+        whitened = core.whitened_channel(direct, noise)  # (b, L, nb, A, n)
         effective = whitened.mH @ whitened  # Hermitian up to round-off; eigh reads one triangle
-        return Received(noise, power, whitened, effective)
+        if factors is None or weights is None:
+            captured = power.new_empty(power.shape[0])
+        else:
+            captured = -core.structured_mse_whitened(whitened, factors, weights, 0.0)
+        return noise, power, whitened, effective, captured
 
     def respond(self, effective: Tensor) -> Response:
         """Best responses (15) to R_H (B, L, n_blocks, n, n): modes, water-filling powers."""
@@ -529,27 +574,22 @@ class GameOperator:
         """:meth:`respond` to the effective channels ``state`` leaves every link."""
         return self.respond(self.received(state.factors).effective)
 
-    def mse(self, state: GameState, received: Received | None = None) -> Tensor:
+    def mse(self, state: GameState) -> Tensor:
         """MSE_l (8) of the state's pre-equalizers under the MUI they cause, (B, L), and nothing
         else (no eigendecomposition, no best response): the part of :meth:`evaluate` that
         autograd differentiates with respect to the state's mode and power blocks (the
-        cooperative optimum's objective). ``received``: the state's :class:`Received`, when
-        already computed (e.g. the MUI-less one)."""
-        factors = state.factors
-        if received is None:
-            received = self.received(factors)
-        neg_captured = core.structured_mse_whitened(
-            received.whitened, factors, state.weight_blocks(self.game), 0.0
-        )
-        return self.game.target_energy + neg_captured.sum(-1)
+        cooperative optimum's objective)."""
+        mse = self._receive(state.factors, state)[1]
+        assert mse is not None
+        return mse
 
     def evaluate(self, state: GameState, *, interference: bool = True) -> Evaluation:
         """The one evaluation of ``state``: R_n, MUI, R_H, MSE, NMSE, best responses and
         exploitability (``interference=False``: every link evaluated and best-responding with
         R_n = σ²I, the MUI-less setting)."""
         game = self.game
-        received = self.received(state.factors if interference else None)
-        mse = self.mse(state, received)
+        received, mse = self._receive(state.factors if interference else None, state)
+        assert mse is not None
         response = self.respond(received.effective)
         best = game.target_energy - core.semantic_utility(
             game.weights, response.gains, response.powers
