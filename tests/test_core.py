@@ -482,6 +482,26 @@ def test_add_noise_broadcasts_and_leaves_its_input(gen: torch.Generator) -> None
     assert torch.equal(mui, before)
 
 
+def test_gaussian_rate_equals_log_det_and_real_composite_halves_it(gen: torch.Generator) -> None:
+    """log₂ det(I + R⁻¹ S) against NumPy's determinant of R⁻¹ S formed by an explicit inverse;
+    the real-composite matrices of a proper signal and noise give the same rate (½ per real
+    dimension); an improper (real) signal of the same power on the real axis only carries less."""
+    signal = random_hpd(5, size=4, gen=gen, floor=0.0)
+    noise = random_hpd(5, size=4, gen=gen)
+    rate = core.gaussian_rate(signal, noise)
+    s, n = signal.numpy(), noise.numpy()
+    expected = np.log2(np.abs(np.linalg.det(np.eye(4) + np.linalg.inv(n) @ s)))
+    np.testing.assert_allclose(rate.numpy(), expected, rtol=1e-12)
+    real = core.gaussian_rate(core.real_composite(signal) / 2, core.real_composite(noise) / 2)
+    torch.testing.assert_close(real, rate, rtol=1e-12, atol=1e-12)
+    eye = torch.eye(4, dtype=torch.float64)
+    on_axis = torch.block_diag(eye, 0 * eye)  # power 4 on the real parts only, none imaginary
+    improper = core.gaussian_rate(on_axis, torch.eye(8, dtype=torch.float64) / 2)
+    proper = core.gaussian_rate(eye.to(CDTYPE) * 1.0, eye.to(CDTYPE))
+    assert float(improper) < float(proper)
+    assert float(improper) == pytest.approx(0.5 * 4 * np.log2(1 + 1 / 0.5))
+
+
 # --- batching: a batch of 7 equals one by one -------------------------------------------------
 def test_core_functions_batch_equals_one_by_one(gen: torch.Generator) -> None:
     b = 7

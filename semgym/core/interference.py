@@ -11,6 +11,8 @@ benchmarks.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
@@ -18,6 +20,7 @@ from semgym.core.linalg import (
     cholesky,
     hermitian_eigh,
     hermitian_part,
+    identity_like,
 )
 
 
@@ -96,6 +99,19 @@ def effective_channel(direct: Tensor, noise_covariance: Tensor) -> Tensor:
     PD), through :func:`whitened_channel`, so the result is Hermitian PSD by construction."""
     whitened = whitened_channel(direct, noise_covariance)
     return hermitian_part(whitened.mH @ whitened)
+
+
+def gaussian_rate(signal_covariance: Tensor, noise_covariance: Tensor) -> Tensor:
+    """log₂ det(I + R⁻¹ S), bit per channel use, (...,): the rate of a Gaussian signal with
+    covariance S (..., A, A) received in noise plus interference R (..., A, A) (Hermitian PD),
+    through the whitened C⁻¹ S C⁻ᴴ (R = C Cᴴ). Real (real-composite) matrices count ½ per
+    real dimension: the complex rate for proper signals, a widely-linear receiver's otherwise."""
+    chol = cholesky(noise_covariance, "Cholesky factorization of the noise-plus-interference")
+    white = torch.linalg.solve_triangular(chol, signal_covariance, upper=False)
+    white = torch.linalg.solve_triangular(chol, white.mH, upper=False)  # C⁻¹ S C⁻ᴴ
+    _, logdet = torch.linalg.slogdet(identity_like(white) + white)
+    per_dimension = 1.0 if white.is_complex() else 0.5
+    return per_dimension * logdet.real / math.log(2.0)
 
 
 def effective_channel_modes(effective: Tensor, descending: bool = True) -> tuple[Tensor, Tensor]:

@@ -30,7 +30,8 @@ import torch
 from torch import Tensor
 
 from semgym.channels import InterferenceChannelConfig, path_gain
-from semgym.core.linalg import identity_like
+from semgym.core.interference import add_noise, gaussian_rate
+from semgym.core.linalg import real_trace
 from semgym.core.packing import real_composite
 
 
@@ -222,13 +223,17 @@ class PrimaryUsers:
         h = self.to_secondary
         return (h @ self.tx_covariance.unsqueeze(2) @ h.mH).sum(1)
 
+    def _interference(self, tx_covariance_blocks: Tensor) -> Tensor:
+        """Σ_l H̄_{l→p} Q_{l,k} H̄_{l→p}ᴴ, (B, P, K, N_Rp, N_Rp), from the secondaries' per-use
+        covariance blocks (B, L, K, N_T, N_T)."""
+        h = self.to_primary.unsqueeze(3)  # (B, L, P, 1, N_Rp, N_T)
+        q = tx_covariance_blocks.unsqueeze(2)  # (B, L, 1, K, N_T, N_T)
+        return (h @ q @ h.mH).sum(1)
+
     def received(self, tx_covariance_blocks: Tensor) -> Tensor:
         """I_p: secondary interference at each primary, (B, P) W, averaged over channel uses,
         from the secondaries' per-use covariance blocks (B, L, K, N_T, N_T)."""
-        h = self.to_primary.unsqueeze(3)  # (B, L, P, 1, N_Rp, N_T)
-        q = tx_covariance_blocks.unsqueeze(2)  # (B, L, 1, K, N_T, N_T)
-        per_use = torch.diagonal(h @ q @ h.mH, dim1=-2, dim2=-1).real.sum(-1)
-        return per_use.sum(1).mean(-1)
+        return real_trace(self._interference(tx_covariance_blocks)).mean(-1)
 
     def rate(self, tx_covariance_blocks: Tensor) -> Tensor:
         """Each primary's rate, bit/s/Hz averaged over channel uses, (B, P):
@@ -236,19 +241,9 @@ class PrimaryUsers:
         (½ log₂ det of the real-composite matrices in real-composite form: the same rate for
         proper signals, the rate a widely-linear receiver gets from improper interference).
         Primaries do not interfere with each other (orthogonal licensed bands)."""
-        h = self.to_primary.unsqueeze(3)
-        q = tx_covariance_blocks.unsqueeze(2)
-        interference = (h @ q @ h.mH).sum(1)  # (B, P, K, N_Rp, N_Rp)
-        noise = interference + self.noise_power[:, None, None, None, None] * identity_like(
-            interference
-        )
+        noise = add_noise(self._interference(tx_covariance_blocks), self.noise_power[:, None])
         signal = (self.direct @ self.tx_covariance @ self.direct.mH).unsqueeze(2)
-        chol = torch.linalg.cholesky(noise)
-        white = torch.linalg.solve_triangular(chol, signal, upper=False)
-        white = torch.linalg.solve_triangular(chol, white.mH, upper=False)
-        _, logdet = torch.linalg.slogdet(identity_like(white) + white)
-        per_dimension = 1.0 if white.is_complex() else 0.5
-        return per_dimension * logdet.real.mean(-1) / math.log(2.0)
+        return gaussian_rate(signal, noise).mean(-1)
 
     def caps_hold(self, tx_covariance_blocks: Tensor, rtol: float = 1e-6) -> Tensor:
         """(B,) bool: every primary's received interference is within its cap."""
