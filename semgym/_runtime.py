@@ -1,8 +1,10 @@
-"""Process-wide execution machinery: CPU worker threads for per-matrix LAPACK routines and the
-switch that makes value checks behave as on an accelerator.
+"""Process-wide execution machinery: CPU worker threads for per-matrix LAPACK routines and for
+batches evaluated in pieces, and the switch that makes value checks behave as on an
+accelerator.
 
 This is the only stateful part beneath the scenario layer; :mod:`semgym.core` calls into it
-(:func:`on_threads`, :func:`host_checks_allowed`) and stays a set of pure functions.
+(:func:`on_threads`, :func:`host_checks_allowed`) and stays a set of pure functions; the
+scenarios' evaluation runs its batch in pieces through :func:`in_pieces`.
 """
 
 from __future__ import annotations
