@@ -30,7 +30,9 @@ from semgym.core.interference import (
     interference_by_block,
     interferer_channels,
     interferer_index,
+    received_covariance,
     whitened_channel,
+    whitened_gram,
 )
 from semgym.core.linalg import (
     block_diagonal,
@@ -120,6 +122,7 @@ __all__ = [
     "real_inner",
     "real_to_complex",
     "real_trace",
+    "received_covariance",
     "sample_covariance",
     "scale_columns",
     "scale_to_caps",
@@ -135,5 +138,6 @@ __all__ = [
     "symbols",
     "transmit",
     "whitened_channel",
+    "whitened_gram",
     "wiener_equalizer",
 ]

@@ -87,6 +87,12 @@ def add_noise(interference: Tensor, noise_power: Tensor | float) -> Tensor:
     return noise
 
 
+def received_covariance(channels: Tensor, tx_covariances: Tensor) -> Tensor:
+    """H Q Hᴴ, (..., A, A): what transmit covariances Q (..., B, B) become through channels H
+    (..., A, B), broadcast over the batch dims (callers sum over transmitters)."""
+    return channels @ tx_covariances @ channels.mH
+
+
 def whitened_channel(direct: Tensor, noise_covariance: Tensor) -> Tensor:
     """W = C⁻¹ H with R_n = C Cᴴ (Cholesky), (..., A, B): the channel after noise whitening,
     so R_H = Wᴴ W. From H (..., A, B) and R_n (..., A, A) (Hermitian PD)."""
@@ -97,8 +103,13 @@ def whitened_channel(direct: Tensor, noise_covariance: Tensor) -> Tensor:
 def effective_channel(direct: Tensor, noise_covariance: Tensor) -> Tensor:
     """R_H = Hᴴ R_n⁻¹ H = Wᴴ W, (..., B, B), from H (..., A, B) and R_n (..., A, A) (Hermitian
     PD), through :func:`whitened_channel`, so the result is Hermitian PSD by construction."""
-    whitened = whitened_channel(direct, noise_covariance)
-    return hermitian_part(whitened.mH @ whitened)
+    return hermitian_part(whitened_gram(whitened_channel(direct, noise_covariance)))
+
+
+def whitened_gram(whitened: Tensor) -> Tensor:
+    """R_H = Wᴴ W, (..., B, B), from the whitened channel W (..., A, B): Hermitian up to
+    round-off (an eigensolver reads one triangle; :func:`effective_channel` symmetrizes)."""
+    return whitened.mH @ whitened
 
 
 def gaussian_rate(signal_covariance: Tensor, noise_covariance: Tensor) -> Tensor:

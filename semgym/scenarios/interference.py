@@ -551,7 +551,7 @@ class GameOperator:
         if primary_noise is not None:
             noise = noise + primary_noise
         whitened = core.whitened_channel(direct, noise)  # (b, L, nb, A, n)
-        effective = whitened.mH @ whitened  # Hermitian up to round-off; eigh reads one triangle
+        effective = core.whitened_gram(whitened)
         if factors is None or weights is None:
             captured = power.new_empty(power.shape[0])
         else:

@@ -30,7 +30,7 @@ import torch
 from torch import Tensor
 
 from semgym.channels import InterferenceChannelConfig, path_gain
-from semgym.core.interference import add_noise, gaussian_rate
+from semgym.core.interference import add_noise, gaussian_rate, received_covariance
 from semgym.core.linalg import real_trace
 from semgym.core.packing import real_composite
 
@@ -220,15 +220,14 @@ class PrimaryUsers:
 
     def secondary_noise(self) -> Tensor:
         """Σ_p H̄_{p→l} Q_p H̄_{p→l}ᴴ at every secondary receiver, (B, L, N_R, N_R), per use."""
-        h = self.to_secondary
-        return (h @ self.tx_covariance.unsqueeze(2) @ h.mH).sum(1)
+        return received_covariance(self.to_secondary, self.tx_covariance.unsqueeze(2)).sum(1)
 
     def _interference(self, tx_covariance_blocks: Tensor) -> Tensor:
         """Σ_l H̄_{l→p} Q_{l,k} H̄_{l→p}ᴴ, (B, P, K, N_Rp, N_Rp), from the secondaries' per-use
         covariance blocks (B, L, K, N_T, N_T)."""
         h = self.to_primary.unsqueeze(3)  # (B, L, P, 1, N_Rp, N_T)
         q = tx_covariance_blocks.unsqueeze(2)  # (B, L, 1, K, N_T, N_T)
-        return (h @ q @ h.mH).sum(1)
+        return received_covariance(h, q).sum(1)
 
     def received(self, tx_covariance_blocks: Tensor) -> Tensor:
         """I_p: secondary interference at each primary, (B, P) W, averaged over channel uses,
@@ -242,7 +241,7 @@ class PrimaryUsers:
         proper signals, the rate a widely-linear receiver gets from improper interference).
         Primaries do not interfere with each other (orthogonal licensed bands)."""
         noise = add_noise(self._interference(tx_covariance_blocks), self.noise_power[:, None])
-        signal = (self.direct @ self.tx_covariance @ self.direct.mH).unsqueeze(2)
+        signal = received_covariance(self.direct, self.tx_covariance).unsqueeze(2)
         return gaussian_rate(signal, noise).mean(-1)
 
     def caps_hold(self, tx_covariance_blocks: Tensor, rtol: float = 1e-6) -> Tensor:
