@@ -83,6 +83,7 @@ def admm_alignment(
     iterations: int = 30,
     track: bool = True,
     effective: Tensor | None = None,
+    cross_gram: Tensor | None = None,
 ) -> AdmmRun:
     """Algorithm 1: T rounds of G (7), F (8)–(15), Z (17) and U (18) steps from Z = U = 0.
 
@@ -100,6 +101,8 @@ def admm_alignment(
         effective: R_H,l = H_lᴴ Σ_n,l⁻¹ H_l, (..., L, B, B), when the caller has it (e.g. a
             :class:`~semgym.scenarios.Downlink`); computed once otherwise. The tracked MSE is
             :func:`~semgym.core.alignment_mse` of Z with it, the scenario's own score.
+        cross_gram: P_lᴴ P_l, (..., L, d_x, d_x), when the caller has it (the semantic
+            statistics keep it); computed once otherwise.
     """
     budget = check_positive("budget", budget)
     rho = check_positive("rho", rho)
@@ -108,7 +111,8 @@ def admm_alignment(
     consensus = torch.zeros_like(precoder)
     dual = torch.zeros_like(precoder)
     records: dict[str, list[Tensor]] = {k: [] for k in ("obj", "lag", "res", "mse")}
-    cross_gram = cross_covariance.mH @ cross_covariance  # Pᴴ P, once for all iterations
+    if cross_gram is None:  # Pᴴ P, once for all iterations
+        cross_gram = cross_covariance.mH @ cross_covariance
     if track and effective is None:
         effective = effective_channel(channels, noise_covariance)
     for _ in range(iterations):
@@ -253,6 +257,8 @@ def mui_agnostic_admm(
         cross = stats.cross_covariance.to(device=device, dtype=cdtype)
         energy = stats.target_energy.to(device=device, dtype=sigma2.dtype)
         cross = cross.expand(n_games, *cross.shape[-2:]).unsqueeze(-3)
+        gram = stats.cross_gram.to(device=device, dtype=cdtype)
+        gram = gram.expand(n_games, *gram.shape[-2:]).unsqueeze(-3)
         energy = energy.expand(n_games).unsqueeze(-1)
         start = draw_precoder((direct.shape[-1], stats.tx_dim), cdtype, gen).to(device)
         start = start * (budget / squared_magnitude(start).sum()).sqrt()
@@ -266,6 +272,7 @@ def mui_agnostic_admm(
             rho=rho,
             iterations=iterations,
             track=track,
+            cross_gram=gram,
         )
         runs.append(run)
         precoders.append(run.consensus)

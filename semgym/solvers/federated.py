@@ -150,6 +150,7 @@ def federated_admm(
         iterations=settings.iterations,
         track=track,
         effective=downlink.effective,
+        cross_gram=downlink.cross_gram,
     )
     if not track:  # the final Z's score, as the tracked last row would be
         run = dataclasses.replace(run, mse=downlink.evaluate(run.consensus).mse.unsqueeze(0))
