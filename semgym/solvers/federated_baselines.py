@@ -47,7 +47,7 @@ from torch import Tensor
 
 from semgym._validation import check_choice
 from semgym.core import alignment_objective, best_response, normalized_mse, structured_precoder
-from semgym.core.linalg import identity_like
+from semgym.core.linalg import identity_like, solve
 from semgym.scenarios.downlink import Downlink
 
 #: Receivers of :func:`first_k` / :func:`top_k`.
@@ -133,7 +133,7 @@ def _mmse_svd_equalizer(downlink: Downlink) -> Tensor:
     inv_snr = downlink.noise_power * (downlink.n_modes / config.power)  # σ_l² / (P_T / B)
     gram = dense.mH @ dense
     system = gram + inv_snr[..., None, None] * identity_like(gram)
-    return torch.linalg.solve(system, dense.mH)
+    return solve(system, dense.mH, "MMSE equalizer solve")
 
 
 def _selection_baseline(
