@@ -88,11 +88,11 @@ def on_threads(fn: Callable[..., Any], *matrices: Tensor) -> Any:
     the broadcast batch shape.
     """
     arguments = [(matrix, 2) for matrix in matrices]
-    batch, flat = _flattened(arguments)
+    batch = _batch_shape(arguments)
     count, threads = math.prod(batch), torch.get_num_threads()
     if count < PARALLEL_MIN_BATCH or threads < 2 or not _may_split(arguments):
         return fn(*matrices)
-    return _run_pieces(fn, batch, flat, -(-count // threads))
+    return _run_pieces(fn, batch, _flattened(arguments, batch), -(-count // threads))
 
 
 def in_pieces(
@@ -112,12 +112,12 @@ def in_pieces(
     tensors, each with the piece's entries first) keep the batch shape. Computations that
     autograd records, and other devices, run in one call.
     """
-    batch, flat = _flattened(arguments)
-    largest = max(math.prod(t.shape[1:]) for t in flat if t is not None)
+    batch = _batch_shape(arguments)
+    largest = max(math.prod(t.shape[t.dim() - core :]) for t, core in arguments if t is not None)
     piece = max(1, PIECE_ELEMENTS // max(1, largest))
     if math.prod(batch) <= piece or not _may_split(arguments):
         return fn(*(tensor for tensor, _ in arguments))
-    return _run_pieces(fn, batch, flat, piece)
+    return _run_pieces(fn, batch, _flattened(arguments, batch), piece)
 
 
 def _may_split(arguments: Sequence[tuple[Tensor | None, int]]) -> bool:
@@ -134,13 +134,17 @@ def _may_split(arguments: Sequence[tuple[Tensor | None, int]]) -> bool:
     return _pool(torch.get_num_threads()) is not None
 
 
+def _batch_shape(arguments: Sequence[tuple[Tensor | None, int]]) -> torch.Size:
+    """The broadcast batch shape of ``arguments`` (their shapes before their core dims)."""
+    shapes = (t.shape[: t.dim() - core] for t, core in arguments if t is not None)
+    return torch.broadcast_shapes(*shapes)
+
+
 def _flattened(
-    arguments: Sequence[tuple[Tensor | None, int]],
-) -> tuple[torch.Size, list[Tensor | None]]:
-    """The broadcast batch shape of ``arguments`` and each tensor with that batch flattened
-    into its first dim (None stays None)."""
-    present = [(tensor, core) for tensor, core in arguments if tensor is not None]
-    batch = torch.broadcast_shapes(*(t.shape[: t.dim() - core] for t, core in present))
+    arguments: Sequence[tuple[Tensor | None, int]], batch: torch.Size
+) -> list[Tensor | None]:
+    """Each tensor of ``arguments`` with the batch shape ``batch`` flattened into its first
+    dim (None stays None)."""
     count = math.prod(batch)
     flat: list[Tensor | None] = []
     for tensor, core in arguments:
@@ -149,7 +153,7 @@ def _flattened(
             continue
         trailing = tensor.shape[tensor.dim() - core :]
         flat.append(tensor.expand(*batch, *trailing).reshape(count, *trailing))
-    return batch, flat
+    return flat
 
 
 def _run_pieces(

@@ -251,14 +251,13 @@ def mui_agnostic_admm(
     eye = torch.eye(direct.shape[-2], dtype=cdtype, device=device)
     white = sigma2[:, None, None] * eye  # (B, A, A)
     gen = torch.Generator().manual_seed(int(seed))
-    runs, precoders = [], []
+    runs, precoders, grams = [], [], []
     for link, pair in enumerate(pairs):
         stats = pair.stats
         cross = stats.cross_covariance.to(device=device, dtype=cdtype)
         energy = stats.target_energy.to(device=device, dtype=sigma2.dtype)
         cross = cross.expand(n_games, *cross.shape[-2:]).unsqueeze(-3)
-        gram = stats.cross_gram.to(device=device, dtype=cdtype)
-        gram = gram.expand(n_games, *gram.shape[-2:]).unsqueeze(-3)
+        grams.append(stats.cross_gram.to(device=device, dtype=cdtype))
         energy = energy.expand(n_games).unsqueeze(-1)
         start = draw_precoder((direct.shape[-1], stats.tx_dim), cdtype, gen).to(device)
         start = start * (budget / squared_magnitude(start).sum()).sqrt()
@@ -272,7 +271,7 @@ def mui_agnostic_admm(
             rho=rho,
             iterations=iterations,
             track=track,
-            cross_gram=gram,
+            cross_gram=grams[-1].expand(n_games, *grams[-1].shape).unsqueeze(-3),
         )
         runs.append(run)
         precoders.append(run.consensus)
@@ -282,10 +281,9 @@ def mui_agnostic_admm(
         if track:
             free.append(runs[link].mse[-1, ..., 0])
         else:  # the design's own score: the Wiener MSE under σ² I, from its final Z
-            gram = pair.stats.cross_gram.to(device=device, dtype=cdtype)
             alone = effective_channel(direct[:, link], white)
             energy = pair.stats.target_energy.to(sigma2.dtype).to(device).expand(n_games)
-            free.append(alignment_mse(z, alone, gram, energy))
+            free.append(alignment_mse(z, alone, grams[link], energy))
     return MuiAgnosticAdmm(
         scores.mse,
         scores.nmse,
