@@ -17,7 +17,8 @@ An agent-step is one link acting once: a step of B envs counts B·L. Ratios are 
 PettingZoo env and the dense path measured in the same run. The "floor" rows time only the
 per-matrix LAPACK work of a step: its B·L·K Hermitian 8 × 8 eigendecompositions (split over
 the CPU threads), then those plus its two Cholesky factorizations and two triangular solves of
-as many 8 × 8 matrices; no CPU step built on torch's LAPACK can beat them.
+as many 8 × 8 matrices; no CPU step built on torch's LAPACK can beat them. The widely-linear
+floors time the same work on the real-composite (16 × 16 real) form of those matrices.
 
 The last lines count the minor page faults per timed step of the 1,024-env CPU rows in both
 modes (system time the step spends on memory the allocator returned to the kernel), then time
@@ -138,12 +139,16 @@ def vector_rate(
     return rate, (_minor_faults() - faults) / steps
 
 
-def lapack_floor_rates(num_envs: int, seconds: float) -> tuple[float, float]:
+def lapack_floor_rates(
+    num_envs: int, seconds: float, widely_linear: bool = False
+) -> tuple[float, float]:
     """Agent-steps/s if a step cost nothing but its per-matrix LAPACK work on the CPU
     (complex64): (the num_envs·L·K Hermitian 8 × 8 eigendecompositions alone, those plus the
     step's two Cholesky factorizations and two triangular solves of the same count — R_n for
     the whitened channel and I + A for the closed-form MSE). Torch runs these one matrix at a
-    time; no batching of the rest of the step removes them."""
+    time; no batching of the rest of the step removes them. ``widely_linear``: the same
+    matrices in real-composite form (16 × 16 real, float32), as that processing solves them."""
+    from semgym.core import real_composite
     from semgym.core.linalg import cholesky, hermitian_eigh  # the step's LAPACK routines
 
     gen = torch.Generator().manual_seed(0)
@@ -153,6 +158,8 @@ def lapack_floor_rates(num_envs: int, seconds: float) -> tuple[float, float]:
         torch.randn(count, n, n, generator=gen), torch.randn(count, n, n, generator=gen)
     )
     matrices = raw @ raw.mH + torch.eye(n)
+    if widely_linear:
+        raw, matrices = real_composite(raw), real_composite(matrices)
 
     def eigh_only() -> None:
         hermitian_eigh(matrices)
@@ -205,6 +212,9 @@ def main() -> None:
     eigh_floor, lapack_floor = lapack_floor_rates(1024, args.seconds)
     rows.append(("(floor: the 8×8 eigensolves alone, 1024 envs, CPU)", eigh_floor))
     rows.append(("(floor: eigensolves + Cholesky + triangular solves, 1024 envs)", lapack_floor))
+    wide_eigh_floor, wide_lapack_floor = lapack_floor_rates(1024, args.seconds, widely_linear=True)
+    rows.append(("(floor: the 16×16 real eigensolves alone, widely linear)", wide_eigh_floor))
+    rows.append(("(floor: those + Cholesky + triangular solves, widely linear)", wide_lapack_floor))
     if torch.cuda.is_available():
         n = 1024
         while n <= args.max_gpu_envs:
@@ -226,6 +236,11 @@ def main() -> None:
     for name, rate in rows:
         print(f"{name:<{width}}  {rate:>14,.0f}  {rate / pz:>12.1f}×  {rate / dense:>8.1f}×")
     print(f"\nwidely linear / linear at 1,024 envs on the CPU: {wide / linear:.2f}×")
+    print(
+        "floors, widely linear / linear: "
+        f"{wide_eigh_floor / eigh_floor:.2f}× (eigensolves alone), "
+        f"{wide_lapack_floor / lapack_floor:.2f}× (with Cholesky and triangular solves)"
+    )
     print(
         "minor page faults per step at 1,024 envs on the CPU: "
         f"{linear_faults:,.0f} linear, {wide_faults:,.0f} widely linear"
