@@ -15,7 +15,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import VecEnv, VecNormalize
 
-from semgym.envs._base import decode_powers
+from semgym.envs.codec import decode_powers
 from semgym.vector import InterferenceVecEnv, SB3VecEnv
 
 

@@ -38,7 +38,6 @@ import time
 import torch
 
 from semgym import interference_v0
-from semgym.envs.batch import InterferenceBatch
 from semgym.envs.interference import InterferenceEnvConfig
 from semgym.policies import BestResponse
 from semgym.vector import InterferenceVecEnv
@@ -64,21 +63,17 @@ def pettingzoo_rate(latents: str, seconds: float) -> float:
 
 def dense_rate(latents: str, num_envs: int, seconds: float) -> float:
     """The straightforward path: the same batch on the dense structure (80×80 eigh)."""
-    scenario = InterferenceEnvConfig.from_kwargs(**SETTING, latents=latents).scenario
-    batch = InterferenceBatch(
-        scenario,
-        action_mode="power",
-        batch_size=num_envs,
-        dtype=torch.complex64,
-        structure="dense",
+    config = InterferenceEnvConfig.from_kwargs(
+        **SETTING, latents=latents, action_mode="power", dtype="float32"
     )
+    batch = config.batch(num_envs, structure="dense")
     batch.reset(list(range(num_envs)))
     steps, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds or steps < 2:
         batch.step(batch.best_response_actions())
         batch.observations()
         steps += 1
-    return steps * num_envs * scenario.n_links / (time.perf_counter() - start)
+    return steps * num_envs * config.scenario.n_links / (time.perf_counter() - start)
 
 
 def _minor_faults() -> float:

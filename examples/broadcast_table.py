@@ -32,7 +32,7 @@ def _multi_link_row(env) -> dict:
     for seed in PAPER_SEEDS:
         obs, _ = env.reset(seed=seed)
         served = {"nmse": [], "mse": [], "accuracy": []}
-        for user in range(env.config.n_users):
+        for user in range(env.downlink_config.n_users):
             obs, _, _, _, infos = env.step({AGENT: policy.act(obs[AGENT])})
             info = infos[AGENT]
             served["nmse"].append(info["user_nmse"][user])
@@ -59,7 +59,9 @@ def _rows(latents: str, group: str, k: int) -> tuple[list[dict], object]:
     designs = {"FederatedADMM": FederatedADMM(env), "FirstK": FirstK(env), "TopK": TopK(env)}
     rows = evaluate(designs, env, PAPER_SEEDS, show=False)
     rows += evaluate({"Uniform": Uniform.for_env(power_env)}, power_env, PAPER_SEEDS, show=False)
-    rows.append(_multi_link_row(broadcast_v0.parallel_env(max_cycles=env.config.n_users, **kw)))
+    rows.append(
+        _multi_link_row(broadcast_v0.parallel_env(max_cycles=env.downlink_config.n_users, **kw))
+    )
     return rows, env
 
 

@@ -47,6 +47,14 @@ def check_finite(name: str, value: object) -> float:
     return float(value)
 
 
+def check_bool(name: str, value: object) -> bool:
+    """Return ``value`` if it is a real boolean (Python's or NumPy's), else raise ``ValueError``
+    (``"False"``, 0 or None are not booleans)."""
+    if not isinstance(value, bool | np.bool_):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``choices``, else raise ``ValueError`` listing them."""
     allowed = tuple(choices)

@@ -136,9 +136,9 @@ def test_invalid_actions_raise_and_projection_is_flagged() -> None:
     over = {**good, "link_0": np.full(env.n_modes, env.budget, np.float32)}
     _, _, _, _, infos = env.step(over)
     assert infos["link_0"]["projected"] and not infos["link_1"]["projected"]
-    assert env.state_.powers[0, 0].sum().item() == pytest.approx(env.budget)
+    assert env.game_state.powers[0, 0].sum().item() == pytest.approx(env.budget)
     _, _, _, _, infos = env.step({**good, "link_1": -np.ones(env.n_modes, np.float32)})
-    assert infos["link_1"]["projected"] and env.state_.powers[0, 1].sum().item() == 0.0
+    assert infos["link_1"]["projected"] and env.game_state.powers[0, 1].sum().item() == 0.0
 
 
 def test_precoder_mode_matches_power_mode_on_structured_precoders() -> None:

@@ -23,18 +23,17 @@ from torch import Tensor
 
 from semgym import core
 from semgym._validation import real_tensor
-from semgym.envs._base import (
+from semgym.envs.codec import (
     ROUNDING,
-    clamp_observation,
     decode_powers,
     decode_precoder,
     encode_powers,
     encode_precoder,
-    log_gain,
     precoder_action_size,
 )
 from semgym.scenarios.downlink import Downlink, DownlinkEvaluation, DownlinkScenario, PooledModes
 from semgym.scenarios.interference import (
+    STRUCTURES,
     GameOperator,
     GameState,
     InterferenceGame,
@@ -44,14 +43,13 @@ from semgym.scenarios.interference import (
 #: Action modes of the interference env and of the broadcast env.
 INTERFERENCE_ACTION_MODES = ("power", "normalized", "precoder")
 BROADCAST_ACTION_MODES = ("precoder", "power")  # the first is the default
-#: Per-step reward kinds the batches compute (``"accuracy"`` is simulated by the single envs).
-BATCH_REWARDS = ("nmse", "mse")
 
 
 class _Batch:
     """What both batches share: sizes, dtypes, episode counters, the action check and rewards.
 
-    Subclasses name their ``ACTION_MODES``, ``SCENARIO`` class and ``INFOS`` and implement
+    Built from a validated :class:`~semgym.envs.config.EnvConfig` (its ``batch``). Subclasses
+    name their ``ACTION_MODES``, ``SCENARIO`` class and ``INFOS`` and implement
     :meth:`_action_size` and :meth:`_scores`.
     """
 
@@ -60,26 +58,16 @@ class _Batch:
     INFOS: dict[str, str]
 
     def __init__(
-        self,
-        scenario: Any,
-        *,
-        action_mode: str,
-        batch_size: int = 1,
-        device: torch.device | str = "cpu",
-        dtype: torch.dtype = torch.complex128,
+        self, config: Any, *, batch_size: int = 1, device: torch.device | str = "cpu"
     ) -> None:
-        if dtype not in (torch.complex64, torch.complex128):
-            raise ValueError(f"dtype must be torch.complex64 or torch.complex128, got {dtype!r}")
-        if action_mode not in self.ACTION_MODES:
-            raise ValueError(
-                f"unknown action_mode {action_mode!r}; choose one of {self.ACTION_MODES}"
-            )
-        self.scenario = scenario
-        self.action_mode = action_mode
+        self.config = config
+        self.scenario = config.scenario
+        self.action_mode = config.action_mode
+        self.layout = config.observation_layout
         self.batch_size = int(batch_size)
         self.device = torch.device(device)
-        self.dtype = dtype
-        self.real_dtype = torch.float32 if dtype == torch.complex64 else torch.float64
+        self.dtype = config.complex_dtype
+        self.real_dtype = torch.float32 if self.dtype == torch.complex64 else torch.float64
         self.action_size = self._action_size()
         self.channel_seeds: list[int] = [0] * self.batch_size
         self.cycles = torch.zeros(self.batch_size, dtype=torch.int64, device=self.device)
@@ -127,9 +115,7 @@ class _Batch:
         mse, nmse = self._scores()
         if kind == "mse":
             return -mse
-        if kind == "nmse":
-            return -nmse
-        raise ValueError(f"reward {kind!r} is not computed by the batch; use 'nmse' or 'mse'")
+        return -nmse
 
     def check_actions(self, actions: Tensor, shape: tuple[int, ...]) -> Tensor:
         """``actions`` as a ``shape`` tensor of the real dtype on the device.
@@ -156,10 +142,11 @@ class InterferenceBatch(_Batch):
     """The interference scenario for B episodes at once (see the module docstring).
 
     Arguments:
-        scenario: :class:`~semgym.scenarios.InterferenceScenario` (L links, K, latents,
-            primaries); every link has M = K·N_T modes and budget K·P_max (W).
-        action_mode: ``"power"``, ``"normalized"`` or ``"precoder"`` (see the env manual).
-        batch_size: B. device: where every tensor lives. dtype: complex64 or complex128.
+        config: the env's :class:`~semgym.envs.interference.InterferenceEnvConfig`: its
+            :class:`~semgym.scenarios.InterferenceScenario` (L links, every link with M = K·N_T
+            modes and budget K·P_max W), action mode (``"power"``, ``"normalized"`` or
+            ``"precoder"``, see the env manual), dtype and observation layout.
+        batch_size: B. device: where every tensor lives.
         structure: ``"block"`` (K eigenproblems of N_T × N_T per link, the default for power
             actions) or ``"dense"`` (one of K·N_T × K·N_T: the straightforward path, required
             by precoder actions); both give the same numbers up to round-off.
@@ -182,39 +169,31 @@ class InterferenceBatch(_Batch):
     #: The infos that are (B, L), one entry per link.
     LINK_INFOS = ("mse", "nmse", "mui_power", "exploitability", "projected")
 
-    def __init__(
-        self, scenario: InterferenceScenario, *, structure: str | None = None, **kwargs: Any
-    ) -> None:
-        kwargs.setdefault("action_mode", "power")
-        super().__init__(scenario, **kwargs)
+    def __init__(self, config: Any, *, structure: str | None = None, **kwargs: Any) -> None:
+        super().__init__(config, **kwargs)
+        scenario: InterferenceScenario = self.scenario
         self.n_links = scenario.n_links
-        self.n_modes = m = scenario.n_modes
+        self.n_modes = scenario.n_modes
         self.budget = scenario.budget
         if structure is None:
             structure = "dense" if self.action_mode == "precoder" else "block"
-        if structure not in ("block", "dense") or (
-            self.action_mode == "precoder" and structure != "dense"
-        ):
+        if structure not in STRUCTURES or (self.action_mode == "precoder" and structure != "dense"):
             raise ValueError(
                 f"structure must be 'block' or 'dense' ('dense' for precoders), got {structure!r}"
             )
-        if scenario.enforce_caps and scenario.n_primaries and self.action_mode == "precoder":
-            raise ValueError(
-                "enforce_caps scales powers per mode: it needs action_mode 'power' or "
-                "'normalized', not 'precoder'"
-            )
         self.structure = structure
-        self.observation_size = 3 * m + 3 + (m if scenario.n_primaries else 0)
         weights = scenario.semantic_weights(self.real_dtype).to(self.device)
-        # observation parts that never change: the normalized semantic weights
-        self._weight_share = (
+        #: the normalized semantic weights σ̃²/Σσ̃², (B, L, M): the part of the observation
+        #: that never changes
+        self.weight_share = (
             weights / weights.sum(-1, keepdim=True).clamp_min(torch.finfo(self.real_dtype).tiny)
         ).expand(self.batch_size, -1, -1)
         # MUI power per receive antenna and channel use over σ² (both in real-composite units
         # when widely linear: 2·N_R real dimensions with σ²/2 each)
         self._complex = scenario.processing == "linear"
         rows = scenario.channel.n_rx_antennas * (1 if self._complex else 2)
-        self._inr_scale = 1.0 / (scenario.channel_uses * rows)
+        #: 1/(K·N_R): the MUI power per receive dimension and channel use, per watt received
+        self.inr_scale = 1.0 / (scenario.channel_uses * rows)
         self.game: InterferenceGame | None = None
 
     def _action_size(self) -> int:
@@ -303,23 +282,8 @@ class InterferenceBatch(_Batch):
         return self.state.direction_powers()
 
     def observations(self) -> Tensor:
-        """Every link's observation, (B, L, observation size) float32 (layout: env manual)."""
-        budget = self.budget
-        response = self.evaluation.response
-        powers = self.direction_powers()
-        ev = self.evaluation
-        inr = ev.mui_power * self._inr_scale / self.game.noise_power[:, None]
-        parts = [
-            log_gain(response.gains * budget),
-            self._weight_share,
-            powers / budget,
-            torch.log10(1.0 + inr).unsqueeze(-1),
-            ev.nmse.unsqueeze(-1),
-            (powers.sum(-1) / budget).unsqueeze(-1),
-        ]
-        if response.costs is not None:
-            parts.append(log_gain(response.costs * budget))
-        return clamp_observation(parts)
+        """Every link's observation, (B, L, D) float32 (the configuration's layout)."""
+        return self.layout.build(self)
 
     def _scores(self) -> tuple[Tensor, Tensor]:
         """The per-link (MSE, NMSE), (B, L) each."""
@@ -330,10 +294,11 @@ class BroadcastBatch(_Batch):
     """The downlink scenario for B episodes at once (see the module docstring).
 
     Arguments:
-        scenario: :class:`~semgym.scenarios.DownlinkScenario` (L users, N_T, N_R, K, P_T,
-            SNR, encoders, pilots).
-        action_mode: ``"precoder"`` or ``"power"`` (see the broadcast env manual).
-        batch_size: B. device: where every tensor lives. dtype: complex64 or complex128.
+        config: the env's :class:`~semgym.envs.broadcast.BroadcastEnvConfig`: its
+            :class:`~semgym.scenarios.DownlinkScenario` (L users, N_T, N_R, K, P_T, SNR,
+            encoders, pilots), action mode (``"precoder"`` or ``"power"``, see the broadcast
+            env manual), dtype and observation layout.
+        batch_size: B. device: where every tensor lives.
 
     After :meth:`reset`: ``downlink`` (the :class:`~semgym.scenarios.Downlink` of the B
     realizations, handed to the solvers as it is), ``pooled`` (the ``power`` modes),
@@ -352,14 +317,12 @@ class BroadcastBatch(_Batch):
         "power": "power",
     }
 
-    def __init__(self, scenario: DownlinkScenario, **kwargs: Any) -> None:
-        kwargs.setdefault("action_mode", "precoder")
-        super().__init__(scenario, **kwargs)
-        config = scenario.config
-        self.n_users = config.n_users
+    def __init__(self, config: Any, **kwargs: Any) -> None:
+        super().__init__(config, **kwargs)
+        scenario: DownlinkScenario = self.scenario
+        self.n_users = scenario.config.n_users
         self.n_modes = scenario.n_modes
-        self.budget = config.power
-        self.observation_size = (self.n_users + 3) * self.n_modes + self.n_users + 2
+        self.budget = scenario.config.power
         self.downlink: Downlink | None = None
 
     def _action_size(self) -> int:
@@ -422,21 +385,8 @@ class BroadcastBatch(_Batch):
         self.cycles = self.cycles + 1
 
     def observations(self) -> Tensor:
-        """The access point's observation, (B, observation size) float32 (layout: env manual)."""
-        budget, pooled, ev = self.budget, self.pooled, self.evaluation
-        directions = pooled.directions.to(self.precoder.dtype)
-        energy = core.squared_magnitude(self.precoder @ directions).sum(-2) / budget
-        total = pooled.weights.sum().clamp_min(torch.finfo(self.real_dtype).tiny)
-        parts = [
-            log_gain(pooled.gains * budget),
-            (pooled.weights / total).expand(self.batch_size, -1).to(self.real_dtype),
-            energy,
-            log_gain(pooled.user_gains * budget).flatten(-2),
-            ev.nmse,
-            ev.network_nmse.unsqueeze(-1),
-            (ev.power / budget).unsqueeze(-1),
-        ]
-        return clamp_observation(parts)
+        """The access point's observation, (B, D) float32 (the configuration's layout)."""
+        return self.layout.build(self)
 
     def _scores(self) -> tuple[Tensor, Tensor]:
         """The network (MSE, NMSE), (B,) each."""

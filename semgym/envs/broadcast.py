@@ -14,16 +14,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from semgym.envs._base import (
-    EnvConfig,
-    ParallelStep,
-    SemgymParallelEnv,
-    encode_precoder,
-    env_factories,
-    episode_seed,
-    precoder_action_size,
-)
+from semgym.envs._base import ParallelStep, SemgymParallelEnv, env_factories, episode_seed
 from semgym.envs.batch import BroadcastBatch
+from semgym.envs.codec import encode_precoder, precoder_action_size
+from semgym.envs.config import EnvConfig
+from semgym.envs.observations import BROADCAST_OBSERVATION
 from semgym.scenarios import Downlink, DownlinkConfig, downlink_accuracy
 
 #: The single agent: the access point, which chooses the shared pre-equalizer F.
@@ -31,8 +26,10 @@ AGENT = "access_point"
 
 
 @dataclass(frozen=True)
-class BroadcastEnvConfig(EnvConfig, batch=BroadcastBatch, max_cycles=30):
-    """The broadcast env's :class:`~semgym.envs._base.EnvConfig`: a
+class BroadcastEnvConfig(
+    EnvConfig, batch=BroadcastBatch, max_cycles=30, observation=BROADCAST_OBSERVATION
+):
+    """The broadcast env's :class:`~semgym.envs.config.EnvConfig`: a
     :class:`~semgym.scenarios.DownlinkScenario` and the RL settings; builds the spaces."""
 
     @property
@@ -40,11 +37,14 @@ class BroadcastEnvConfig(EnvConfig, batch=BroadcastBatch, max_cycles=30):
         """d_x, the AP's symbols (d/2 complex, or d real when widely linear)."""
         return self.scenario.users[0].pair.stats.tx_dim
 
+    def layout_sizes(self) -> dict[str, int]:
+        """M (modes), L (users)."""
+        return {"M": self.scenario.n_modes, "L": self.scenario.config.n_users}
+
     @property
     def observation_size(self) -> int:
-        """(L + 3)·M + L + 2."""
-        users = self.scenario.config.n_users
-        return (users + 3) * self.scenario.n_modes + users + 2
+        """D, the access point's observation length."""
+        return self.observation_layout.size
 
     def action_space(self) -> gymnasium.spaces.Box:
         """The access point's action space in this action mode."""
@@ -56,7 +56,7 @@ class BroadcastEnvConfig(EnvConfig, batch=BroadcastBatch, max_cycles=30):
 
     def observation_space(self) -> gymnasium.spaces.Box:
         """The access point's observation space."""
-        return self.observation_box(self.observation_size)
+        return self.observation_layout.box()
 
 
 class BroadcastEnv(SemgymParallelEnv):
@@ -69,7 +69,7 @@ class BroadcastEnv(SemgymParallelEnv):
     | Agents             | ``access_point`` (one agent)                                 |
     | Action shape       | ``precoder``: (2·M·d_x,); ``power``: (M,), with M = K·N_T    |
     | Action values      | ``precoder``: [-1, 1]; ``power``: [0, P_T] W per mode        |
-    | Observation shape  | ((L + 3)·M + L + 2,)                                         |
+    | Observation shape  | <observation-shape>                                          |
     | Observation values | [-30, 30], float32                                           |
     | State shape        | the observation's                                            |
 
@@ -107,19 +107,10 @@ class BroadcastEnv(SemgymParallelEnv):
     wrong shape or anything but real numbers (complex, strings, objects) raise ``ValueError``;
     a rejected step changes nothing.
 
-    **Observation space.** ``Box(-30, 30, ((L + 3)·M + L + 2,), float32)``:
+    **Observation space.** ``Box(-30, 30, (D,), float32)``, D = the sum of its blocks
+    (``semgym.envs.observations``; ``env.observation_layout`` has their slices by name):
 
-    | slice                    | content                                                   |
-    |--------------------------|-----------------------------------------------------------|
-    | [0, M)                   | log10(λ̄_m · P_T): gains of the ``power`` modes, descending |
-    | [M, 2M)                  | pooled semantic weights w̄_m / Σw̄, descending              |
-    | [2M, 3M)                 | energy on the pooled directions, ‖F q̃_m‖² / P_T           |
-    |                          |   (= p_m / P_T in ``power`` mode)                          |
-    | [3M, 3M + L·M)           | per user (user-major), log10(λ_l,m · P_T), descending:    |
-    |                          |   eigenvalues of R_H,l = H_lᴴ H_l / σ_l²                   |
-    | [3M + L·M, 3M + L·M + L) | each user's current NMSE (1.0 = nothing conveyed)        |
-    | 3M + L·M + L             | network NMSE (mean over users)                           |
-    | 3M + L·M + L + 1         | power in use, tr(F Fᴴ) / P_T                             |
+    <observation-table>
 
     Log gains are floored at -30 and capped at 30, so the observation is finite at any SNR.
 
@@ -193,7 +184,7 @@ class BroadcastEnv(SemgymParallelEnv):
             raise ValueError(f"render_mode must be None (no rendering), got {render_mode!r}")
         self.render_mode = render_mode
         self._configure(env_config := BroadcastEnvConfig.from_kwargs(**kwargs))
-        self.config: DownlinkConfig = self.scenario.config
+        self.downlink_config: DownlinkConfig = self.scenario.config
         self.user_group = self.scenario.user_group
         self.ap_encoder = self.scenario.ap_encoder
         self.user_encoders = list(self.scenario.user_encoders)
@@ -202,11 +193,10 @@ class BroadcastEnv(SemgymParallelEnv):
         self.n_pilots = self.scenario.n_pilots
         self.d_x = env_config.tx_dim
         self.n_modes = self.scenario.n_modes
-        self.budget = self.config.power
+        self.budget = self.downlink_config.power
 
         self.possible_agents = [AGENT]
         self.agents: list[str] = []
-        self.observation_size = env_config.observation_size
         act, obs = env_config.action_space(), env_config.observation_space()
         self._action_size = act.shape[0]
         self._action_spaces = {AGENT: act}
@@ -328,4 +318,5 @@ class BroadcastGymEnv(gymnasium.Env):
         self.multi.close()
 
 
+BroadcastEnv.__doc__ = BROADCAST_OBSERVATION.document(BroadcastEnv.__doc__)
 raw_env, parallel_env, env = env_factories(BroadcastEnv)

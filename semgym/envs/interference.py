@@ -13,14 +13,11 @@ import numpy as np
 import torch
 
 from semgym._validation import check_choice
-from semgym.envs._base import (
-    EnvConfig,
-    ParallelStep,
-    SemgymParallelEnv,
-    env_factories,
-    precoder_action_size,
-)
+from semgym.envs._base import ParallelStep, SemgymParallelEnv, env_factories
 from semgym.envs.batch import InterferenceBatch
+from semgym.envs.codec import precoder_action_size
+from semgym.envs.config import EnvConfig
+from semgym.envs.observations import INTERFERENCE_OBSERVATION
 from semgym.scenarios import (
     Evaluation,
     GameState,
@@ -30,15 +27,30 @@ from semgym.scenarios import (
 
 
 @dataclass(frozen=True)
-class InterferenceEnvConfig(EnvConfig, batch=InterferenceBatch, max_cycles=50):
-    """The interference env's :class:`~semgym.envs._base.EnvConfig`: an
+class InterferenceEnvConfig(
+    EnvConfig, batch=InterferenceBatch, max_cycles=50, observation=INTERFERENCE_OBSERVATION
+):
+    """The interference env's :class:`~semgym.envs.config.EnvConfig`: an
     :class:`~semgym.scenarios.InterferenceScenario` and the RL settings; builds the spaces."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        scenario = self.scenario
+        if scenario.enforce_caps and scenario.n_primaries and self.action_mode == "precoder":
+            raise ValueError(
+                "enforce_caps scales powers per mode: it needs action_mode 'power' or "
+                "'normalized', not 'precoder'"
+            )
+
+    def layout_sizes(self) -> dict[str, int]:
+        """M (modes per link), L (links), P (primary users)."""
+        s = self.scenario
+        return {"M": s.n_modes, "L": s.n_links, "P": s.n_primaries}
 
     @property
     def observation_size(self) -> int:
-        """A link's observation length: 3M + 3, plus M with primary users."""
-        m = self.scenario.n_modes
-        return 3 * m + 3 + (m if self.scenario.n_primaries else 0)
+        """D, a link's observation length."""
+        return self.observation_layout.size
 
     def link_action_space(self) -> gymnasium.spaces.Box:
         """A link's action space in this action mode."""
@@ -52,12 +64,11 @@ class InterferenceEnvConfig(EnvConfig, batch=InterferenceBatch, max_cycles=50):
 
     def link_observation_space(self) -> gymnasium.spaces.Box:
         """A link's observation space."""
-        return self.observation_box(self.observation_size)
+        return self.observation_layout.box()
 
     def state_space(self) -> gymnasium.spaces.Box:
         """Every link's observation, concatenated (the ``state()`` of central critics)."""
-        size = self.scenario.n_links * self.observation_size
-        return self.observation_box(size)
+        return self.observation_layout.box(self.scenario.n_links)
 
 
 class InterferenceEnv(SemgymParallelEnv):
@@ -70,9 +81,9 @@ class InterferenceEnv(SemgymParallelEnv):
     | Agents             | ``link_0`` … ``link_{L-1}`` (secondary links)              |
     | Action shape       | (M,) with M = K·N_T; (2M²,) for ``precoder``                |
     | Action values      | ``power``: [0, K·P_max] W; ``normalized``/``precoder``: [-1, 1] |
-    | Observation shape  | (3M + 3,); (4M + 3,) with primary users                     |
+    | Observation shape  | <observation-shape>                                         |
     | Observation values | [-30, 30], float32                                          |
-    | State shape        | (L·(3M + 3),)                                               |
+    | State shape        | L observations side by side, (L·D,)                         |
 
     **Description.** Link l's transmitter encodes its data with its own encoder, its receiver
     understands another encoder's latent space (interference paper §II). Each link aligns the
@@ -102,19 +113,10 @@ class InterferenceEnv(SemgymParallelEnv):
     :meth:`best_response_actions` gives every link's best response (15) in the current action
     encoding.
 
-    **Observation space.** ``Box(-30, 30, (3M + 3,), float32)``, per link:
+    **Observation space.** ``Box(-30, 30, (D,), float32)`` per link, D = the sum of its blocks
+    (``semgym.envs.observations``; ``env.observation_layout`` has their slices by name):
 
-    | slice          | content                                                           |
-    |----------------|-------------------------------------------------------------------|
-    | [0, M)         | log10(λ_m · K·P_max), effective-channel gains, descending, floored at -30 |
-    | [M, 2M)        | semantic weights σ̃_m² / Σσ̃², descending                          |
-    | [2M, 3M)       | current powers p_m / (K·P_max)                                     |
-    | 3M             | log10(1 + INR): MUI power per receive antenna and use over σ²     |
-    | 3M + 1         | the link's current NMSE (1.0 = nothing conveyed)                  |
-    | 3M + 2         | fraction of the budget in use, Σp / (K·P_max)                     |
-    | [3M + 3, 4M + 3) | with primary users only: log10(c_m · K·P_max), the interference  |
-    |                |   price of mode m (Σ_m c_m p_m ≤ 1 keeps the link's share of every |
-    |                |   primary's cap), floored at -30                                  |
+    <observation-table>
 
     The first two blocks are exactly what water-filling needs, so the best response is a
     function of the observation alone (``BestResponse.act(observation)``).
@@ -177,7 +179,7 @@ class InterferenceEnv(SemgymParallelEnv):
     realizations at once on CPU or CUDA; with the same seeds it gives the same numbers.
 
     **Reference policies** (perfect CSI) read, after a reset, ``game`` (the episode's
-    :class:`~semgym.scenarios.InterferenceGame`, a batch of one), ``state_`` (every link's
+    :class:`~semgym.scenarios.InterferenceGame`, a batch of one), ``game_state`` (every link's
     pre-equalizer), ``evaluation`` (their one :class:`~semgym.scenarios.Evaluation`) and
     ``scenario``.
 
@@ -196,7 +198,7 @@ class InterferenceEnv(SemgymParallelEnv):
             check_choice("render_mode", render_mode, self.metadata["render_modes"])
         self.render_mode = render_mode
         self._configure(config := InterferenceEnvConfig.from_kwargs(**kwargs))
-        self.config = config.scenario.channel
+        self.channel_config = config.scenario.channel
         self.channel_uses = config.scenario.channel_uses
         self.n_primaries = config.scenario.n_primaries
         self.links = list(config.scenario.links)
@@ -261,7 +263,7 @@ class InterferenceEnv(SemgymParallelEnv):
             self._figure = None
 
     def state(self) -> np.ndarray:
-        """All links' observations concatenated, (L·(3M + 3),) float32 (for central critics)."""
+        """All links' observations concatenated, (L·D,) float32 (for central critics)."""
         return self._obs.reshape(-1).copy()
 
     def best_response_actions(self, dtype: type[np.floating] = np.float32) -> dict[str, np.ndarray]:
@@ -291,7 +293,7 @@ class InterferenceEnv(SemgymParallelEnv):
         """Read the batch after a reset or step: the episode's game, state and evaluation,
         observations, projections, accuracy."""
         self.game: InterferenceGame = self.batch.game
-        self.state_: GameState = self.batch.state
+        self.game_state: GameState = self.batch.state
         self.evaluation: Evaluation = self.batch.evaluation
         self._obs = self.batch.observations()[0].numpy()
         self._projected = self.batch.projected[0].numpy()
@@ -299,7 +301,7 @@ class InterferenceEnv(SemgymParallelEnv):
         if self.info_accuracy:
             self._accuracy = game_accuracy(
                 self.game,
-                self.state_,
+                self.game_state,
                 self.evaluation,
                 self.latent_links,
                 seed=self.channel_seed + self.cycles,
@@ -343,4 +345,5 @@ class InterferenceEnv(SemgymParallelEnv):
         }
 
 
+InterferenceEnv.__doc__ = INTERFERENCE_OBSERVATION.document(InterferenceEnv.__doc__)
 raw_env, parallel_env, env = env_factories(InterferenceEnv)

@@ -134,5 +134,5 @@ class MultiLink(_Baseline):
         if self._seed != env.channel_seed or self.result is None:
             self._design()
             self._seed = env.channel_seed
-        user = env.cycles % env.config.n_users
+        user = env.cycles % env.downlink_config.n_users
         return env.encode_precoder(self.result.precoder[0, user])

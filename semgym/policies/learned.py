@@ -54,7 +54,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from semgym.envs._base import decode_powers
+from semgym.envs.codec import decode_powers
+from semgym.envs.config import EnvConfig
+from semgym.envs.layout import describe_record
 from semgym.presets import EVALUATION_STEPS, get_preset
 
 #: Version of the checkpoint format written by :meth:`Learned.save`.
@@ -198,34 +200,17 @@ def _from_export(stored: Mapping[str, Any]) -> Actor:
     )
 
 
-def _layout(kind: str, scenario: Any, link_size: int) -> dict[str, Any]:
-    """The layout a ``kind`` policy reads from an env of ``scenario`` whose per-agent
-    observation has ``link_size`` entries."""
-    from semgym.scenarios import DownlinkScenario
+def _layout(kind: str, config: Any) -> dict[str, Any]:
+    """The layout record a ``kind`` policy reads from an env of ``config`` (an
+    :class:`~semgym.envs.config.EnvConfig`): one agent's blocks, repeated over the links for
+    the central controller's state."""
+    from semgym.envs.broadcast import BroadcastEnvConfig
 
-    if (kind == "access-point") != isinstance(scenario, DownlinkScenario):
+    if (kind == "access-point") != isinstance(config, BroadcastEnvConfig):
         want = "a broadcast" if kind == "access-point" else "an interference"
         raise ValueError(f"a {kind!r} policy acts in {want} env")
-    if kind == "access-point":
-        m, users = scenario.config.n_modes, scenario.config.n_users
-        blocks = [("log_gain", m), ("weight_share", m), ("energy_share", m)]
-        blocks += [("user_log_gain", users * m), ("user_nmse", users)]
-        blocks += [("network_nmse", 1), ("power_use", 1)]
-        repeat = 1
-    else:
-        m = scenario.n_modes
-        blocks = [("log_gain", m), ("weight_share", m), ("power_share", m)]
-        blocks += [("log_inr", 1), ("nmse", 1), ("budget_use", 1)]
-        if scenario.n_primaries:
-            blocks.append(("log_price", m))
-        repeat = scenario.n_links if kind == "central" else 1
-    known = sum(n for _, n in blocks)
-    if known != link_size:
-        raise ValueError(
-            f"the env's observations have {link_size} entries per agent, not the {known} of the "
-            "layout semgym.policies.learned knows"
-        )
-    return {"blocks": [[name, n] for name, n in blocks], "repeat": repeat, "size": repeat * known}
+    repeat = config.scenario.n_links if kind == "central" else 1
+    return config.observation_layout.record(repeat)
 
 
 def _env_config(kind: str, preset: str, **env_overrides: Any) -> Any:
@@ -242,8 +227,7 @@ def observation_layout(kind: str, preset: str, **env_overrides: Any) -> dict[str
     """The observation layout the env of ``preset`` gives a ``kind`` policy: its blocks (name,
     length) in the env manual's order, how many times they repeat (links, for the central
     controller's state) and the total size D."""
-    config = _env_config(kind, preset, **env_overrides)
-    return _layout(kind, config.scenario, config.observation_size)
+    return _layout(kind, _env_config(kind, preset, **env_overrides))
 
 
 def scenario_record(kind: str, preset: str, **env_overrides: Any) -> dict[str, Any]:
@@ -261,12 +245,6 @@ def _leaves(record: Any, prefix: str = "") -> dict[str, Any]:
     for key, value in record.items():
         out.update(_leaves(value, f"{prefix}.{key}" if prefix else str(key)))
     return out
-
-
-def _describe(layout: Mapping[str, Any]) -> str:
-    blocks = " | ".join(f"{name}[{n}]" for name, n in layout["blocks"])
-    times = f"{layout['repeat']} × " if layout["repeat"] > 1 else ""
-    return f"{times}({blocks}), D = {layout['size']}"
 
 
 class Learned:
@@ -387,7 +365,7 @@ class Learned:
         if not same or layout["repeat"] != trained["repeat"]:
             raise ValueError(
                 f"{self.card.get('name', 'this policy')!r} was trained for the observation layout "
-                f"{_describe(trained)}, but {where} gives {_describe(layout)}"
+                f"{describe_record(trained)}, but {where} gives {describe_record(layout)}"
             )
 
     def check_scenario(self) -> None:
@@ -416,10 +394,10 @@ class Learned:
     def _env_layout(self, env: Any) -> dict[str, Any]:
         base = getattr(env, "unwrapped", env)
         base = getattr(base, "multi", base)  # the Gymnasium views wrap the parallel env
-        if not hasattr(base, "scenario") or not hasattr(base, "possible_agents"):
+        config = getattr(base, "config", None)
+        if not isinstance(config, EnvConfig):
             raise ValueError(f"env must be a semgym env, got {type(env).__name__}")
-        size = base.observation_space(base.possible_agents[0]).shape[0]
-        return _layout(self.kind, base.scenario, size)
+        return _layout(self.kind, config)
 
     # --- acting ----------------------------------------------------------------------------
     def act_batch(self, observations: Tensor) -> Tensor:
@@ -436,7 +414,7 @@ class Learned:
         """The action (A,) float32 for one observation (D,) of the policy's env."""
         obs = np.asarray(observation, dtype=np.float32)
         if obs.shape != (self.observation_size,):
-            layout = _describe(self.card["observation_layout"])
+            layout = describe_record(self.card["observation_layout"])
             raise ValueError(
                 f"observation must have shape ({self.observation_size},) — the layout "
                 f"{layout} — got {obs.shape}"

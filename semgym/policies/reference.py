@@ -9,21 +9,23 @@ import torch
 
 from semgym import core
 from semgym._validation import check_choice, check_positive, check_positive_int
-from semgym.envs._base import POWER_MODES, encode_powers
+from semgym.envs.codec import POWER_MODES, encode_powers
+from semgym.envs.layout import ObservationLayout
+from semgym.envs.observations import INTERFERENCE_OBSERVATION
 
 
 class _PowerPolicy:
-    """Common part: the link's mode count M, budget K·P_max (W) and action encoding.
+    """Common part: the link's mode count M, budget K·P_max (W), action encoding and the
+    observation layout it reads.
 
-    ``observation_size``: the length of the observations to expect; None (default) means an
-    interference link's, (3M + 3,) or (4M + 3,). Envs with another layout (the broadcast env's
-    access point, whose power modes these policies can also drive) declare theirs as an
-    ``observation_size`` attribute, which :meth:`for_env` reads.
+    ``layout``: the env's :class:`~semgym.envs.layout.ObservationLayout`; None (default) means
+    an interference link's, with or without primary users (told apart by their lengths).
+    :meth:`for_env` reads it from the env (the broadcast env's access point, whose power modes
+    these policies can also drive, has another).
     """
 
-    #: Whether the policy reads an interference link's observation layout (it then rejects an
-    #: ``observation_size``).
-    reads_link_observation = False
+    #: The observation the policy reads blocks of (the layout's name), or None for any.
+    reads: str | None = None
 
     def __init__(
         self,
@@ -31,9 +33,9 @@ class _PowerPolicy:
         budget: float,
         action_mode: str = "power",
         *,
-        observation_size: int | None = None,
+        layout: ObservationLayout | None = None,
     ) -> None:
-        self.n_modes = check_positive_int("n_modes", n_modes)
+        self.n_modes = m = check_positive_int("n_modes", n_modes)
         self.budget = check_positive("budget", budget)
         if action_mode == "precoder":
             raise ValueError(
@@ -41,26 +43,27 @@ class _PowerPolicy:
                 "not carry; power-allocation policies support 'power' and 'normalized'"
             )
         self.action_mode = check_choice("action_mode", action_mode, POWER_MODES)
-        if observation_size is not None and self.reads_link_observation:
+        if layout is None:
+            layouts = tuple(INTERFERENCE_OBSERVATION.layout(M=m, P=p) for p in (0, 1))
+        elif not isinstance(layout, ObservationLayout):
+            raise ValueError(f"layout must be an ObservationLayout, got {type(layout).__name__}")
+        elif self.reads is not None and layout.name != self.reads:
             raise ValueError(
-                f"{type(self).__name__} reads an interference link's observation (gains, "
-                f"weights, prices); an env with observation_size = {observation_size} has "
-                "another layout"
+                f"{type(self).__name__} reads an {self.reads}'s observation (gains, weights, "
+                f"prices); this env's is the {layout.name}'s, {layout.describe()}"
             )
-        self.observation_size = (
-            None
-            if observation_size is None
-            else check_positive_int("observation_size", observation_size)
-        )
+        else:
+            layouts = (layout,)
+        #: the layouts the policy accepts, by observation length
+        self.layouts = {lay.size: lay for lay in layouts}
 
     @classmethod
     def for_env(cls, env, **kwargs) -> _PowerPolicy:
-        """The policy for a semgym env (reads M, the budget, the action mode and, where the env
-        declares one, its ``observation_size``)."""
+        """The policy for a semgym env (reads M, the budget, the action mode and the
+        observation layout of one agent)."""
         base = getattr(env, "unwrapped", env)
-        size = getattr(base, "observation_size", None)
-        if size is not None:
-            kwargs.setdefault("observation_size", size)
+        agent_env = getattr(base, "multi", base)  # the Gymnasium views wrap the parallel env
+        kwargs.setdefault("layout", agent_env.observation_layout)
         return cls(base.n_modes, base.budget, base.action_mode, **kwargs)
 
     def _encode(self, powers: np.ndarray) -> np.ndarray:
@@ -68,44 +71,36 @@ class _PowerPolicy:
         action = encode_powers(torch.as_tensor(powers), self.action_mode, self.budget)
         return action.numpy().astype(np.float32)
 
-    def _check(self, observation: np.ndarray) -> np.ndarray:
+    def _check(self, observation: np.ndarray) -> tuple[np.ndarray, ObservationLayout]:
+        """The observation as float64 (D,) and its layout, or ``ValueError``."""
         obs = np.asarray(observation, dtype=np.float64)
-        m = self.n_modes
-        if self.observation_size is not None:
-            if obs.shape != (self.observation_size,):
-                raise ValueError(
-                    f"observation must have shape ({self.observation_size},), got {obs.shape}"
-                )
-            return obs
-        if obs.shape not in ((3 * m + 3,), (4 * m + 3,)):
-            raise ValueError(
-                f"observation must have shape ({3 * m + 3},) or, with primary users, "
-                f"({4 * m + 3},); got {obs.shape}"
-            )
-        return obs
+        layout = self.layouts.get(obs.shape[0]) if obs.ndim == 1 else None
+        if layout is None:
+            want = " or ".join(f"({lay.size},) [{lay.describe()}]" for lay in self.layouts.values())
+            raise ValueError(f"observation must have shape {want}; got {obs.shape}")
+        return obs, layout
 
 
 class BestResponse(_PowerPolicy):
     """Semantic water-filling (interference paper (15)) from a link's observation alone.
 
-    The observation carries log10(λ_m·K·P_max) and the normalized semantic weights, which is
-    all the water-filling needs (it is invariant to scaling the weights); with primary users it
-    also carries the interference prices c_m, and the priced water-filling keeps
-    Σ_m c_m p_m ≤ 1. Applied by every link at once this is the Jacobi dynamics (19).
-    Needs an interference link's observation layout (no ``observation_size``).
+    The observation carries log10(λ_m·K·P_max) (block ``log_gain``) and the normalized semantic
+    weights (``weight_share``), which is all the water-filling needs (it is invariant to scaling
+    the weights); with primary users it also carries the interference prices c_m
+    (``log_price``), and the priced water-filling keeps Σ_m c_m p_m ≤ 1. Applied by every link
+    at once this is the Jacobi dynamics (19). Needs an interference link's observation.
     """
 
-    reads_link_observation = True
+    reads = INTERFERENCE_OBSERVATION.name
 
     def act(self, observation: np.ndarray) -> np.ndarray:
-        obs = self._check(observation)
-        m = self.n_modes
-        gains = torch.as_tensor(10.0 ** obs[:m] / self.budget)
-        weights = torch.as_tensor(obs[m : 2 * m]).clamp_min(0.0)
-        if obs.shape[0] == 3 * m + 3:
+        obs, layout = self._check(observation)
+        gains = torch.as_tensor(10.0 ** layout.block(obs, "log_gain") / self.budget)
+        weights = torch.as_tensor(layout.block(obs, "weight_share")).clamp_min(0.0)
+        if "log_price" not in layout:
             powers = core.semantic_waterfill(weights, gains, self.budget)
         else:
-            costs = torch.as_tensor(10.0 ** obs[3 * m + 3 :] / self.budget)
+            costs = torch.as_tensor(10.0 ** layout.block(obs, "log_price") / self.budget)
             powers = core.priced_semantic_waterfill(weights, gains, self.budget, costs, 1.0)
         return self._encode(powers.numpy())
 
@@ -128,9 +123,9 @@ class RandomPolicy(_PowerPolicy):
         action_mode: str = "power",
         seed: int | None = 0,
         *,
-        observation_size: int | None = None,
+        layout: ObservationLayout | None = None,
     ) -> None:
-        super().__init__(n_modes, budget, action_mode, observation_size=observation_size)
+        super().__init__(n_modes, budget, action_mode, layout=layout)
         self.rng = np.random.default_rng(seed)
 
     def act(self, observation: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from semgym import core
-from semgym.envs._base import encode_precoder
+from semgym.envs.codec import encode_precoder
 from semgym.scenarios import GameOperator
 from semgym.solvers import cooperative_optimum, mui_agnostic_admm
 

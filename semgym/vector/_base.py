@@ -12,9 +12,8 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 from torch import Tensor
 
-from semgym._validation import check_choice, check_positive_int, real_tensor
-from semgym.envs._base import DTYPES, SEED_RANGE, EnvConfig, draw_seed
-from semgym.envs.batch import BATCH_REWARDS
+from semgym._validation import check_positive_int, real_tensor
+from semgym.envs.config import SEED_RANGE, EnvConfig, draw_seed
 
 
 class BatchedVectorEnv(VectorEnv):
@@ -32,7 +31,7 @@ class BatchedVectorEnv(VectorEnv):
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
-    #: The env's configuration class (:class:`~semgym.envs._base.EnvConfig`).
+    #: The env's configuration class (:class:`~semgym.envs.config.EnvConfig`).
     CONFIG: type[EnvConfig]
 
     def __init__(
@@ -44,13 +43,18 @@ class BatchedVectorEnv(VectorEnv):
         seed_range: tuple[int, int] = SEED_RANGE,
         **kwargs: Any,
     ) -> None:
-        self.num_envs = self._check_kwargs(num_envs, dtype, kwargs)
+        self.num_envs = check_positive_int("num_envs", num_envs)
+        if kwargs.pop("render_mode", None) is not None:
+            raise ValueError(
+                "render_mode must be None: the vector env does not render; use the single env"
+            )
+        kwargs.pop("max_episode_steps", None)  # gymnasium passes the spec's; max_cycles rules
         low, high = (int(v) for v in seed_range)
         if not 0 <= low < high <= 2**32:
             raise ValueError(f"seed_range must be (low, high), 0 <= low < high, got {seed_range}")
         self.seed_range = (low, high)
         self.dtype = dtype
-        self.config = self.CONFIG.from_kwargs(dtype=dtype, **kwargs)
+        self.config = self.CONFIG.from_kwargs(dtype=dtype, vectorized=True, **kwargs)
         self.device = torch.device(device)
         self.max_cycles = self.config.max_cycles
         self.reward_kind = self.config.reward
@@ -65,28 +69,6 @@ class BatchedVectorEnv(VectorEnv):
     def _spaces(self) -> tuple[Box, Box]:
         """(single action space, single observation space)."""
         raise NotImplementedError
-
-    @staticmethod
-    def _check_kwargs(num_envs: int, dtype: str, kwargs: dict[str, Any]) -> int:
-        """Validate the arguments every vector env shares; drops what gymnasium passes along."""
-        num_envs = check_positive_int("num_envs", num_envs)
-        check_choice("dtype", dtype, DTYPES)
-        reward = kwargs.get("reward", "nmse")
-        if reward == "accuracy":
-            raise ValueError(
-                "reward 'accuracy' simulates the test set per env and step and is only offered "
-                "by the single env; use 'nmse' or 'mse' in the vector env"
-            )
-        if kwargs.get("render_mode") is not None:
-            raise ValueError(
-                "render_mode must be None: the vector env does not render; use the single env"
-            )
-        if kwargs.get("info_accuracy"):
-            raise ValueError("info_accuracy is a single-env feature (a test-set simulation)")
-        kwargs.pop("render_mode", None)
-        kwargs.pop("max_episode_steps", None)  # gymnasium passes the spec's; max_cycles rules
-        check_choice("reward", reward, BATCH_REWARDS)
-        return num_envs
 
     # --- gymnasium API ---------------------------------------------------------------------
     def reset(

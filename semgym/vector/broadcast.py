@@ -13,8 +13,8 @@ import numpy as np
 from gymnasium.spaces import Box
 from torch import Tensor
 
-from semgym.envs._base import encode_precoder
 from semgym.envs.broadcast import BroadcastEnvConfig
+from semgym.envs.codec import encode_precoder
 from semgym.scenarios import Downlink
 from semgym.vector._base import BatchedVectorEnv
 
