@@ -4,7 +4,7 @@ link's powers from the state (all links' observations) for the network reward (â
 Unlike the decentralized policies it optimizes the network, not each link, so it is the learner
 that could beat the Nash equilibrium (the cooperative optimum shows how far that can go). Its
 MLP is shared by the links: link l's ``normalized`` action comes from [o_l, mean of the other
-links' o_j] (:class:`baselines.sb3_common.CentralSlots`), so the controller sees the whole state
+links' o_j] (:class:`semgym.vector.SB3CentralSlots`), so the controller sees the whole state
 and learns from L samples per step; a plain MLP from the 729-entry state to the 240 actions
 (L = 3) stayed at equal power in this budget. Observations are normalized by VecNormalize.
 Budget: 1,000,000 link decisions (64 envs Ã— L links, 10-step episodes), under 15 minutes on
@@ -19,8 +19,10 @@ import sys
 from collections.abc import Sequence
 
 from harness import TRAINED_PRESETS, Run, parse, parser
-from sb3_common import CentralSlots, central_act, sb3_normalized_actor, sb3_train, shared_ppo
+from sb3_common import central_act, sb3_normalized_actor, sb3_train, shared_ppo
 from stable_baselines3.common.vec_env import VecNormalize
+
+from semgym.vector import SB3CentralSlots
 
 HYPERPARAMETERS = {
     "num_envs": 64,
@@ -45,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = Run("central-ppo", "central_ppo.py", "central", args)
     hp = {**HYPERPARAMETERS, **(SMOKE if args.smoke else {})}
     budget = 600 if args.smoke else args.budget
-    venv = CentralSlots(run.training_env(hp["num_envs"]))
+    venv = SB3CentralSlots(run.training_env(hp["num_envs"]))
     n_links = venv.n_links
     venv.seed(run.first_seed(hp["num_envs"]))
     env = VecNormalize(venv, norm_obs=True, norm_reward=False, gamma=hp["gamma"])

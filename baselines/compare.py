@@ -190,15 +190,9 @@ def interference_scores(
         return allocation.state, allocation.metrics
 
     def admm_design() -> tuple[Any, Any]:
-        rho = float(game.target_energy.mean()) / game.budget
-        result = mui_agnostic_admm(
-            game, venv.config.scenario.pairs, rho=rho, iterations=60, track=False
-        )
-        rows = []
-        for z, pair in zip(result.precoders, venv.config.scenario.pairs, strict=True):
-            directions = pair.stats.semantic_directions(m).to(z.dtype)
-            rows.append(z @ directions)
-        state = precoder_state(torch.stack(rows, 1))
+        pairs = venv.config.scenario.pairs
+        result = mui_agnostic_admm(game, pairs, iterations=60, track=False)
+        state = precoder_state(result.semantic_precoders(pairs))
         return state, GameOperator(game, "dense").evaluate(state)
 
     searches = []

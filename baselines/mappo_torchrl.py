@@ -19,14 +19,13 @@ from collections.abc import Sequence
 
 import torch
 from harness import TRAINED_PRESETS, TRAINING_SEEDS, Actor, Run, parse, parser
-from tensordict.nn import NormalParamExtractor, TensorDictModule
 from torch import nn
 from torchrl.collectors import Collector
 from torchrl.envs import ObservationNorm, TransformedEnv
-from torchrl.modules import MLP, MultiAgentMLP, ProbabilisticActor, TanhNormal
-from torchrl.objectives import ClipPPOLoss, ValueEstimators
+from torchrl.modules import MLP
 
 from semgym.vector import TorchRLEnv
+from semgym.vector.torchrl import OBSERVATION, mappo_loss, mappo_modules, mappo_update
 
 HYPERPARAMETERS = {
     "num_envs": 64,
@@ -44,7 +43,6 @@ HYPERPARAMETERS = {
     "warmup_steps": 10,
 }
 SMOKE = {"num_envs": 4, "warmup_steps": 2}
-OBSERVATION = ("agents", "observation")
 
 
 def observation_statistics(run: Run, num_envs: int, steps: int) -> tuple[torch.Tensor, ...]:
@@ -88,7 +86,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     loc, scale = observation_statistics(run, num_envs, hp["warmup_steps"])
     venv = run.training_env(num_envs)
     n_links = venv.n_links
-    obs_dim = venv.link_observation_space.shape[0]
     act_dim = venv.link_action_space.shape[0]
     env = TransformedEnv(
         TorchRLEnv(venv),
@@ -96,54 +93,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     env.set_seed(run.first_seed(num_envs))
 
-    actor_mlp = MLP(
-        in_features=obs_dim,
-        out_features=2 * act_dim,
-        num_cells=hp["actor_cells"],
-        activation_class=nn.Tanh,
+    modules = mappo_modules(
+        venv,
+        actor_cells=hp["actor_cells"],
+        critic_cells=hp["critic_cells"],
+        centralised=True,  # the state: every link's observation
+        initial_scale=hp["initial_scale"],
     )
-    scaling = f"biased_softplus_{hp['initial_scale']}"
-    actor = ProbabilisticActor(
-        TensorDictModule(
-            nn.Sequential(actor_mlp, NormalParamExtractor(scale_mapping=scaling)),
-            in_keys=[OBSERVATION],
-            out_keys=[("agents", "loc"), ("agents", "scale")],
-        ),
-        in_keys=[("agents", "loc"), ("agents", "scale")],
-        out_keys=[("agents", "action")],
-        distribution_class=TanhNormal,
-        distribution_kwargs={"low": -1.0, "high": 1.0},
-        return_log_prob=True,
-    )
-    critic = TensorDictModule(
-        MultiAgentMLP(
-            n_agent_inputs=obs_dim,
-            n_agent_outputs=1,
-            n_agents=n_links,
-            centralised=True,  # the state: every link's observation
-            share_params=True,
-            depth=len(hp["critic_cells"]),
-            num_cells=hp["critic_cells"],
-            activation_class=nn.Tanh,
-        ),
-        in_keys=[OBSERVATION],
-        out_keys=[("agents", "state_value")],
-    )
-    loss = ClipPPOLoss(
-        actor_network=actor,
-        critic_network=critic,
+    actor, critic = modules.actor, modules.critic
+    loss = mappo_loss(
+        modules,
+        gamma=hp["gamma"],
+        gae_lambda=hp["gae_lambda"],
         clip_epsilon=hp["clip_epsilon"],
         entropy_coeff=hp["entropy_coeff"],
         normalize_advantage=True,
     )
-    loss.set_keys(
-        reward=("agents", "reward"),
-        action=("agents", "action"),
-        value=("agents", "state_value"),
-        done=("agents", "done"),
-        terminated=("agents", "terminated"),
-    )
-    loss.make_value_estimator(ValueEstimators.GAE, gamma=hp["gamma"], lmbda=hp["gae_lambda"])
     optimizer = torch.optim.Adam(loss.parameters(), lr=hp["learning_rate"])
 
     frames = hp["steps_per_batch"] * num_envs
@@ -159,31 +124,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     every = run.curve_every(iterations)
 
     def deterministic() -> Actor:
-        return export(actor_mlp, loc, scale, act_dim)
+        return export(modules.actor_mlp, loc, scale, act_dim)
 
     print(f"{run.name}: training {iterations * frames * n_links:,d} agent-steps")
     run.record(0, deterministic())
     for i, batch in enumerate(collector, start=1):
-        for key in ("done", "terminated"):  # per-link flags for the per-link rewards
-            flag = batch.get(("next", key)).unsqueeze(-1)
-            batch.set(("next", "agents", key), flag.expand(*batch.batch_size, n_links, 1))
-        with torch.no_grad():
-            loss.value_estimator(
-                batch,
-                params=loss.critic_network_params,
-                target_params=loss.target_critic_network_params,
-            )
-        flat = batch.reshape(-1)
-        size = flat.shape[0] // hp["minibatches"]
-        for _ in range(hp["epochs"]):
-            order = torch.randperm(flat.shape[0])
-            for k in range(hp["minibatches"]):
-                terms = loss(flat[order[k * size : (k + 1) * size]])
-                total = terms["loss_objective"] + terms["loss_critic"] + terms["loss_entropy"]
-                optimizer.zero_grad()
-                total.backward()
-                nn.utils.clip_grad_norm_(loss.parameters(), 1.0)
-                optimizer.step()
+        mappo_update(loss, optimizer, batch, epochs=hp["epochs"], minibatches=hp["minibatches"])
         collector.update_policy_weights_()
         if i % every == 0 or i == iterations:
             run.record(i * frames * n_links, deterministic())

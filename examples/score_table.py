@@ -41,8 +41,7 @@ def _solver_row(name: str, env, design) -> dict:
 
 
 def _admm(game, env):
-    rho = float(game.target_energy.mean()) / env.budget
-    return mui_agnostic_admm(game, env.pairs, rho=rho, iterations=60, seed=env.channel_seed)
+    return mui_agnostic_admm(game, env.pairs, iterations=60, seed=env.channel_seed)
 
 
 def main() -> None:

@@ -244,7 +244,7 @@ def _print_report(
     )
 
 
-def _command(args: argparse.Namespace) -> int:
+def command(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     bank = load_bank(args.bank)
     options = ("alpha", "n_antennas", "channel_uses", "seed", "low_snr_db")
@@ -260,16 +260,3 @@ def _command(args: argparse.Namespace) -> int:
     print(f"\n({time.perf_counter() - start:.1f} s)")
     demo_game.print_game_demo(args)
     return 0
-
-
-def add_subparser(subparsers: argparse._SubParsersAction) -> None:
-    """Attach ``semgym demo`` to the CLI."""
-    parser = subparsers.add_parser("demo", help="native and aligned accuracy on the default bank")
-    parser.add_argument("--bank", default="mnist5k", help="latent bank (default: mnist5k)")
-    parser.add_argument("--alpha", type=float, default=3.0, help="MUI scaling factor α")
-    parser.add_argument("--n-antennas", type=int, default=8, help="N_T = N_R")
-    parser.add_argument("--channel-uses", type=int, default=10, help="K")
-    parser.add_argument("--seed", type=int, default=27, help="channel seed")
-    parser.add_argument("--low-snr-db", type=float, default=0.0, help="SNR of the low-SNR column")
-    demo_game.add_arguments(parser)
-    parser.set_defaults(func=_command)

@@ -135,13 +135,6 @@ def _plot(
     return path
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The game part's options of ``semgym demo``."""
-    parser.add_argument(
-        "--game-out", type=Path, default=DEFAULT_OUT, help="folder of the game's figure"
-    )
-
-
 def print_game_demo(args: argparse.Namespace) -> None:
     """Run and print the game part of ``semgym demo``."""
     start = time.perf_counter()

@@ -37,9 +37,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from semgym._validation import check_choice
+from semgym.channels import PAPER_SEEDS
 
-#: The channel seeds of the interference paper's figures.
-PAPER_SEEDS = (27, 42, 100, 123, 144, 200)
 #: Channel seeds of training episodes: [low, high).
 TRAINING_SEEDS = (1_000_000, 2**31 - 1)
 #: Channel seeds on which learned and reference policies are compared (never trained on).

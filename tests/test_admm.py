@@ -7,7 +7,7 @@ import torch
 from helpers import CDTYPE, crandn, random_hpd, random_pair
 
 from semgym import core
-from semgym.channels import InterferenceChannelConfig
+from semgym.channels import PAPER_SEEDS, InterferenceChannelConfig
 from semgym.channels.interference import sample_rayleigh_downlink
 from semgym.core import reference
 from semgym.scenarios import Downlink, DownlinkConfig, InterferenceGame, prepare_users
@@ -18,8 +18,6 @@ from semgym.solvers import (
     mui_agnostic_admm,
     protocol_cost,
 )
-
-PAPER_SEEDS = [27, 42, 100, 123, 144, 200]
 
 
 def waterfill_optimum(stats: core.SemanticStatistics, channel, noise_power, budget) -> float:

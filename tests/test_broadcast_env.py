@@ -32,18 +32,8 @@ from semgym.solvers import federated_admm, first_k, multi_link, top_k
 
 # small, fast scenarios on the synthetic bank (d_x = 128): L = 3 users, M = K·N_T = 8 modes
 SMALL = {"latents": "synthetic", "n_users": 3, "n_tx": 2, "n_rx": 2, "channel_uses": 4}
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 MODES = ("precoder", "power")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """One intra-op thread for this module: on a 2-core machine shared with other jobs, MKL's
-    OpenMP LAPACK (eigh/solve on 100-wide matrices) slows down by 100-1000× from contention; the
-    numbers do not depend on it. Restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _env(**extra) -> broadcast_v0.BroadcastEnv:

@@ -14,16 +14,8 @@ from semgym._runtime import device_side_checks
 from semgym.solvers import federated_admm, first_k
 from semgym.vector import BroadcastVecEnv
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 SMALL = {"latents": "synthetic", "n_users": 3, "n_tx": 2, "n_rx": 2, "channel_uses": 4}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """One intra-op thread (see tests/test_broadcast_env.py); restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _relative(a: np.ndarray, b: np.ndarray) -> float:

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from semgym.channels import (
+    PAPER_SEEDS,
     Deployment,
     InterferenceChannelConfig,
     LineDeployment,
@@ -28,9 +29,6 @@ from semgym.channels import (
     watts_to_dbm,
     wavelength_m,
 )
-
-PAPER_SEEDS = [27, 42, 100, 123, 144, 200]
-
 
 # ---------------------------------------------------------------- geometry
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 import numpy as np
@@ -11,6 +12,7 @@ from helpers import CDTYPE, crandn, random_hpd, random_pair
 from scipy.optimize import minimize
 
 from semgym import core
+from semgym._runtime import device_side_checks
 from semgym.core import reference
 from semgym.core.alignment import least_squares_alignment
 
@@ -262,7 +264,13 @@ def test_waterfill_matches_generic_solver_on_200_instances() -> None:
     assert checked == 200
 
 
-def test_priced_waterfill_matches_generic_solver_on_200_instances() -> None:
+#: The priced water-filling's two execution paths: the host's (safeguarded Newton on the rows
+#: that need it) and the accelerators' (fixed multisection on every row, no host reads).
+PRICED_PATHS = {"host": contextlib.nullcontext, "device": device_side_checks}
+
+
+@pytest.mark.parametrize("path", PRICED_PATHS)
+def test_priced_waterfill_matches_generic_solver_on_200_instances(path: str) -> None:
     rng = np.random.default_rng(11)
     binding = 0
     for w, lam, budget in _random_instances(200, seed=3):
@@ -270,9 +278,10 @@ def test_priced_waterfill_matches_generic_solver_on_200_instances() -> None:
         costs[rng.random(len(w)) < 0.2] = 0.0
         plain = core.semantic_waterfill(torch.tensor(w), torch.tensor(lam), budget)
         cap = float(costs @ plain.numpy()) * rng.choice([0.0, 0.1, 0.5, 2.0])
-        p = core.priced_semantic_waterfill(
-            torch.tensor(w), torch.tensor(lam), budget, torch.tensor(costs), cap
-        )
+        with PRICED_PATHS[path]():
+            p = core.priced_semantic_waterfill(
+                torch.tensor(w), torch.tensor(lam), budget, torch.tensor(costs), cap
+            )
         assert bool((p >= 0).all()) and p.sum().item() <= budget * (1 + 1e-9)
         assert float(costs @ p.numpy()) <= cap * (1 + 1e-9) + 1e-12
         ours = core.semantic_utility(torch.tensor(w), torch.tensor(lam), p).item()
@@ -302,10 +311,12 @@ def _padded_priced_instances(count: int, seed: int, modes: int = 40) -> tuple[to
     return tuple(torch.tensor(x) for x in (w, lam, budgets, costs, caps))
 
 
-def test_priced_waterfill_matches_nested_bisection_on_1000_instances() -> None:
-    """The safeguarded Newton solves against the nested bisection they replace, batched."""
+@pytest.mark.parametrize("path", PRICED_PATHS)
+def test_priced_waterfill_matches_nested_bisection_on_1000_instances(path: str) -> None:
+    """Both paths against the nested bisection, batched."""
     w, lam, budgets, costs, caps = _padded_priced_instances(1000, seed=5)
-    ours = core.priced_semantic_waterfill(w, lam, budgets, costs, caps)
+    with PRICED_PATHS[path]():
+        ours = core.priced_semantic_waterfill(w, lam, budgets, costs, caps)
     bisected = reference.bisected_priced_waterfill(w, lam, budgets, costs, caps)
     assert bool((ours >= 0).all())
     assert bool((ours.sum(-1) <= budgets * (1 + 1e-12)).all())
@@ -322,14 +333,16 @@ def test_priced_waterfill_matches_nested_bisection_on_1000_instances() -> None:
     assert float(shortfall.quantile(0.99)) < 1e-10
 
 
-def test_priced_waterfill_without_binding_cap_is_plain(gen: torch.Generator) -> None:
+@pytest.mark.parametrize("path", PRICED_PATHS)
+def test_priced_waterfill_without_binding_cap_is_plain(gen: torch.Generator, path: str) -> None:
     w, lam = (
         torch.rand(5, 6, generator=gen, dtype=torch.float64),
         torch.rand(5, 6, generator=gen, dtype=torch.float64),
     )
     costs = torch.rand(5, 6, generator=gen, dtype=torch.float64)
     plain = core.semantic_waterfill(w, lam, 2.0)
-    priced = core.priced_semantic_waterfill(w, lam, 2.0, costs, 1e9)
+    with PRICED_PATHS[path]():
+        priced = core.priced_semantic_waterfill(w, lam, 2.0, costs, 1e9)
     assert torch.equal(plain, priced)
 
 

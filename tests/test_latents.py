@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from semgym.cli import latents as latents_cli
 from semgym.core.alignment import least_squares_alignment
 from semgym.latents import (
     PAPER_LINKS,
@@ -22,7 +23,6 @@ from semgym.latents import (
     save_bank,
     synthetic_bank,
 )
-from semgym.latents import cli as latents_cli
 from semgym.latents.bank import checksum_path
 from semgym.latents.embedded import build_embedded
 

@@ -9,7 +9,7 @@ import torch
 from helpers import crandn, random_pair
 
 from semgym import core
-from semgym.channels import InterferenceChannelConfig, sample_interference_channels
+from semgym.channels import PAPER_SEEDS, InterferenceChannelConfig, sample_interference_channels
 from semgym.core import reference
 from semgym.scenarios import GameOperator, InterferenceGame, PrimaryUsers
 from semgym.solvers import (
@@ -20,8 +20,6 @@ from semgym.solvers import (
     random_powers,
     uniform_powers,
 )
-
-PAPER_SEEDS = [27, 42, 100, 123, 144, 200]
 
 
 def paper_game(n: int = 8, k: int = 1, alpha: float = 3.0, seeds=PAPER_SEEDS) -> InterferenceGame:

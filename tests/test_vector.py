@@ -145,12 +145,26 @@ def test_partial_reset_and_seeding():
         venv.reset(options={"reset_mask": [True]})
 
 
-def test_step_never_reads_tensors_on_the_host(monkeypatch):
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"primary_users": 2},
+        {"primary_users": 1, "enforce_caps": True, "action_mode": "normalized"},
+        {"processing": "widely_linear"},
+        {"processing": "widely_linear", "primary_users": 1},
+    ],
+    ids=["plain", "primaries", "enforced-caps", "widely-linear", "widely-linear-primaries"],
+)
+def test_step_never_reads_tensors_on_the_host(monkeypatch, extra):
     """The accelerator path (device-side checks) runs a whole episode without .item(), bool(),
-    .cpu(), .numpy() or .tolist() on any tensor."""
-    venv = InterferenceVecEnv(4, **SMALL, max_cycles=100)
+    .cpu(), .numpy() or .tolist() on any tensor: with primary users (priced water-filling, the
+    primaries' infos, enforced caps) and widely-linear processing too."""
+    venv = InterferenceVecEnv(4, **{**SMALL, **extra}, max_cycles=100)
     venv.reset(seed=0)
     actions = venv.best_response_actions()
+    expected = [venv.step(actions)]
+    venv.reset(seed=0)
 
     def forbidden(*args, **kwargs):
         raise AssertionError("a tensor was read on the host during step()")
@@ -160,9 +174,15 @@ def test_step_never_reads_tensors_on_the_host(monkeypatch):
             for name in ("item", "tolist", "cpu", "numpy", "__bool__", "__float__", "__int__"):
                 patch.setattr(torch.Tensor, name, forbidden)
             for _ in range(3):
-                obs, _, _, truncated, _ = venv.step(actions)
+                out = venv.step(actions)
+                expected.append(out)
                 actions = venv.best_response_actions()
+    obs, _, _, truncated, infos = out
     assert torch.isfinite(obs).all() and not truncated.any()
+    # the device-side path computes what the host path computes
+    torch.testing.assert_close(expected[1][0], expected[0][0], rtol=1e-5, atol=1e-5)
+    if "primary_users" in extra:
+        assert infos["primary_interference"].shape == (4, extra["primary_users"])
 
 
 def test_bad_input_is_named():

@@ -21,6 +21,7 @@ from test_vector import _compare_with_singles
 import semgym  # noqa: F401 (registers the ids)
 from semgym import broadcast_v0, core, interference_v0
 from semgym.channels import (
+    PAPER_SEEDS,
     InterferenceChannelConfig,
     sample_interference_channels,
     sample_rayleigh_downlink,
@@ -38,7 +39,6 @@ from semgym.scenarios import (
 from semgym.solvers import best_response_dynamics, multi_link
 from semgym.vector import BroadcastVecEnv, InterferenceVecEnv
 
-PAPER_SEEDS = [27, 42, 100, 123, 144, 200]
 SMALL = {"latents": "synthetic", "n_antennas": 2, "channel_uses": 2}
 WL = {"processing": "widely_linear"}
 

@@ -23,6 +23,7 @@ from semgym.channels.fading import (
 )
 from semgym.channels.interference import (
     FADING_MODELS,
+    PAPER_SEEDS,
     InterferenceChannelConfig,
     InterferenceChannels,
     kron_channel_uses,
@@ -60,6 +61,7 @@ __all__ = [
     "DEFAULT_RICIAN_K",
     "DEFAULT_TEMPERATURE_K",
     "FADING_MODELS",
+    "PAPER_SEEDS",
     "SPEED_OF_LIGHT_M_S",
     "Deployment",
     "InterferenceChannelConfig",

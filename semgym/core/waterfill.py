@@ -29,17 +29,24 @@ def semantic_utility(weights: Tensor, gains: Tensor, powers: Tensor) -> Tensor:
     return (weights * snr / (1.0 + snr)).sum(-1)
 
 
+def _check_values(name: str, value: Tensor, message: str | None = None) -> None:
+    """``ValueError`` unless every entry of ``value`` is finite and >= 0 (on accelerators a
+    device-side assert: no host synchronization)."""
+    message = message or f"{name} must be finite and >= 0"
+    valid = (torch.isfinite(value) & (value >= 0)).all()
+    if check_on_host(value):
+        if not bool(valid):
+            raise ValueError(message)
+    else:
+        torch._assert_async(valid, message)
+
+
 def _check_inputs(weights: Tensor, gains: Tensor, budget: Tensor | float) -> Tensor:
     if weights.shape != gains.shape:
         raise ValueError(f"weights {tuple(weights.shape)} and gains {tuple(gains.shape)} differ")
     budget = torch.as_tensor(budget, dtype=gains.dtype, device=gains.device)
     for name, value in (("weights", weights), ("gains", gains), ("budget", budget)):
-        valid = (torch.isfinite(value) & (value >= 0)).all()
-        if check_on_host(value):
-            if not bool(valid):
-                raise ValueError(f"{name} must be finite and >= 0")
-        else:  # no host synchronization on accelerators: a device-side assert
-            torch._assert_async(valid, f"{name} must be finite and >= 0")
+        _check_values(name, value)
     return budget.expand(gains.shape[:-1])
 
 
@@ -190,15 +197,11 @@ def priced_semantic_waterfill(
     :func:`semgym.core.reference.bisected_priced_waterfill`).
     """
     budget = _check_inputs(weights, gains, budget)
-    if (
-        costs.shape != gains.shape
-        or not bool(torch.isfinite(costs).all())
-        or bool((costs < 0).any())
-    ):
+    if costs.shape != gains.shape:
         raise ValueError("costs must be finite, >= 0 and shaped like gains")
     cap = torch.as_tensor(cap, dtype=gains.dtype, device=gains.device)
-    if not bool(torch.isfinite(cap).all()) or bool((cap < 0).any()):
-        raise ValueError("cap (I_max) must be finite and >= 0")
+    _check_values("costs", costs, "costs must be finite, >= 0 and shaped like gains")
+    _check_values("cap", cap, "cap (I_max) must be finite and >= 0")
     dtype = torch.promote_types(gains.dtype, torch.float64)
     w, lam, c = weights.to(dtype), gains.to(dtype), costs.to(dtype)
     total = budget.to(dtype)
@@ -207,6 +210,8 @@ def priced_semantic_waterfill(
 
     plain = semantic_waterfill(w, lam, total)
     needs_price = (c * plain).sum(-1) > cap
+    if not check_on_host(needs_price):
+        return _priced_on_device(w, lam, c, total, cap, plain, needs_price).to(gains.dtype)
     if not bool(needs_price.any()):
         return plain.to(gains.dtype)
     # a zero cap switches off every mode that reaches a primary (ν = ∞): the plain
@@ -293,3 +298,94 @@ def priced_semantic_waterfill(
     )
     powers[which] = priced / used.clamp_min(1e-300).unsqueeze(-1)
     return powers.view(gains.shape).to(gains.dtype)
+
+
+#: The device path's search for t = ν/μ: candidates per round and rounds (each round shrinks the
+#: log-t bracket by CANDIDATES + 1: 17^16 ≈ 5e19, from a span of at most a few hundred nats to
+#: double precision).
+_DEVICE_CANDIDATES = 16
+_DEVICE_ROUNDS = 16
+#: t·c below this leaves every weight w/(1 + t c) equal to w in double precision; above its
+#: inverse, w/(1 + t c) = w/(t c) to double precision (the t → ∞ limit).
+_NEGLIGIBLE = 1e-18
+
+
+def _priced_on_device(
+    w: Tensor, lam: Tensor, c: Tensor, total: Tensor, cap: Tensor, plain: Tensor, priced: Tensor
+) -> Tensor:
+    """:func:`priced_semantic_waterfill` without host reads (the accelerator path): no row is
+    selected, no loop exits early; rows that need no price keep the plain water-filling.
+
+    Where both constraints bind, the prices are μ(1 + t c_m) with t = ν/μ, and for a fixed t
+    the budget-constrained optimum is the plain water-filling with weights w/(1 + t c) (exact,
+    :func:`semantic_waterfill`); its interference Σ c p falls as t grows, so t is found by
+    multisection on log t (fixed rounds, every candidate at once). Where the budget is slack
+    (μ = 0; only without free modes, c_m = 0 with w λ > 0), the cap alone binds: the plain
+    water-filling of q = c p with gains λ/c and budget I_max. Same KKT solution as the host
+    path, to round-off (tests compare them).
+    """
+    shape = plain.shape
+    modes = shape[-1]
+    w, lam, c, plain = (t.reshape(-1, modes) for t in (w, lam, c, plain))
+    total, cap, priced = total.reshape(-1), cap.reshape(-1), priced.reshape(-1)
+    tiny = 1e-300
+    positive = c > 0
+    free = ~positive & (w * lam > 0)
+    has_free = free.any(-1)
+    # a zero cap switches off every mode that reaches a primary (ν = ∞)
+    shut = priced & (cap <= 0)
+    closed = semantic_waterfill(torch.where(positive, 0.0, w), lam, total)
+    # budget slack: the cap alone binds, a water-filling of q = c p
+    safe_c = torch.where(positive, c, 1.0)
+    q = semantic_waterfill(
+        torch.where(positive, w, 0.0), torch.where(positive, lam / safe_c, 0.0), cap
+    )
+    cap_only = torch.where(positive, q / safe_c, 0.0)
+    slack = ~has_free & (cap_only.sum(-1) <= total)
+    # both bind: t = ν/μ in [t_lo, t_hi], G(t_lo) > I_max >= G(t_hi)
+    c_max = c.amax(-1).clamp_min(tiny)
+    c_min = torch.where(positive, c, math.inf).amin(-1).clamp(tiny, 1e300)
+    # with free modes, every priced mode is off once its merit is below the free modes'
+    # water level μ_free (the budget on free modes alone)
+    on_free = semantic_waterfill(torch.where(free, w, 0.0), lam, total)
+    merit = w * lam
+    strongest = torch.where(free, merit, -1.0).argmax(-1, keepdim=True)
+    mu_free = (
+        merit.gather(-1, strongest) / (1.0 + (lam * on_free).gather(-1, strongest)).square()
+    ).squeeze(-1)
+    t_off = torch.where(positive, (merit / mu_free.clamp_min(tiny).unsqueeze(-1)) / safe_c, 0.0)
+    t_hi = torch.where(has_free, 2.0 * t_off.amax(-1), 1.0 / (_NEGLIGIBLE * c_min))
+    t_hi = torch.maximum(t_hi, 2.0 * _NEGLIGIBLE / c_max)
+    lo, hi = (_NEGLIGIBLE / c_max).log(), t_hi.clamp_max(1e300).log()
+    fractions = torch.arange(1, _DEVICE_CANDIDATES + 1, dtype=w.dtype, device=w.device) / (
+        _DEVICE_CANDIDATES + 1
+    )
+    for _ in range(_DEVICE_ROUNDS):
+        log_t = lo.unsqueeze(-1) + (hi - lo).unsqueeze(-1) * fractions  # (N, K)
+        weights = w.unsqueeze(-2) / (1.0 + log_t.exp().unsqueeze(-1) * c.unsqueeze(-2))
+        powers = semantic_waterfill(weights, lam.unsqueeze(-2).expand_as(weights), total[:, None])
+        over = (c.unsqueeze(-2) * powers).sum(-1) > cap.unsqueeze(-1)  # (N, K): root right
+        count = over.sum(-1, keepdim=True)  # G falls with t: the first count candidates are over
+        padded = torch.cat([lo.unsqueeze(-1), log_t, hi.unsqueeze(-1)], -1)
+        lo, hi = padded.gather(-1, count).squeeze(-1), padded.gather(-1, count + 1).squeeze(-1)
+    # both ends meet the budget exactly and bracket the cap: their mixture meeting the cap
+    # exactly is optimal to round-off (the interference of a mode at the edge of the active
+    # set moves faster in t than double precision resolves)
+    ends = semantic_waterfill(
+        w.unsqueeze(-2) / (1.0 + torch.stack([lo, hi], -1).exp().unsqueeze(-1) * c.unsqueeze(-2)),
+        lam.unsqueeze(-2).expand(-1, 2, -1),
+        total[:, None],
+    )
+    cost = (c.unsqueeze(-2) * ends).sum(-1)  # (N, 2): above and at most the cap
+    share = (cap - cost[:, 1]) / (cost[:, 0] - cost[:, 1]).clamp_min(tiny)
+    share = share.clamp(0.0, 1.0).unsqueeze(-1)
+    solved = share * ends[:, 0] + (1.0 - share) * ends[:, 1]
+    solved = torch.where(slack.unsqueeze(-1), cap_only, solved)
+    # round-off: scale onto the tighter constraint (a no-op but for the last bits)
+    used = torch.maximum(
+        solved.sum(-1) / total.clamp_min(tiny), (c * solved).sum(-1) / cap.clamp_min(tiny)
+    )
+    solved = solved / used.clamp_min(tiny).unsqueeze(-1)
+    out = torch.where(shut.unsqueeze(-1), closed, plain)
+    out = torch.where((priced & ~shut).unsqueeze(-1), solved, out)
+    return out.view(shape)

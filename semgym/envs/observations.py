@@ -7,6 +7,7 @@ read blocks by name all come from these two declarations.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -17,6 +18,41 @@ from semgym.envs.layout import ObservationBlock, ObservationSpec, log_gain
 
 
 # --- interference: one link's observation --------------------------------------------------------
+def _link_log_gain(batch: Any) -> Tensor:
+    """log10(λ_m · K·P_max), (B, L, M)."""
+    return log_gain(batch.evaluation.response.gains * batch.budget)
+
+
+def _link_weight_share(batch: Any) -> Tensor:
+    """σ̃²/Σσ̃², (B, L, M)."""
+    return batch.weight_share
+
+
+def _link_power_share(batch: Any) -> Tensor:
+    """p / (K·P_max), (B, L, M)."""
+    return batch.direction_powers() / batch.budget
+
+
+def _link_nmse(batch: Any) -> Tensor:
+    """NMSE_l, (B, L, 1)."""
+    return batch.evaluation.nmse.unsqueeze(-1)
+
+
+def _link_budget_use(batch: Any) -> Tensor:
+    """Σp / (K·P_max), (B, L, 1)."""
+    return (batch.direction_powers().sum(-1) / batch.budget).unsqueeze(-1)
+
+
+def _link_log_price(batch: Any) -> Tensor:
+    """log10(c_m · K·P_max), (B, L, M)."""
+    return log_gain(batch.evaluation.response.costs * batch.budget)
+
+
+def _with_primaries(sizes: Mapping[str, int]) -> bool:
+    """Whether the env has primary users."""
+    return sizes["P"] > 0
+
+
 def _link_log_inr(batch: Any) -> Tensor:
     """log10(1 + INR) per link, (B, L, 1)."""
     inr = batch.evaluation.mui_power * batch.inr_scale / batch.game.noise_power[:, None]
@@ -30,14 +66,14 @@ INTERFERENCE_OBSERVATION = ObservationSpec(
         "log10",
         "log10(λ_m · K·P_max): the link's effective-channel gains (eigenvalues of R_H,l), "
         "descending, floored at -30",
-        lambda b: log_gain(b.evaluation.response.gains * b.budget),
+        _link_log_gain,
     ),
     ObservationBlock(
         "weight_share",
         "M",
         "share of Σσ̃²",
         "semantic weights σ̃_m² / Σσ̃², descending",
-        lambda b: b.weight_share,
+        _link_weight_share,
     ),
     ObservationBlock(
         "power_share",
@@ -45,7 +81,7 @@ INTERFERENCE_OBSERVATION = ObservationSpec(
         "share of K·P_max",
         "current power on semantic direction m, p_m / (K·P_max) (column energies of F in "
         "``precoder`` mode)",
-        lambda b: b.direction_powers() / b.budget,
+        _link_power_share,
     ),
     ObservationBlock(
         "log_inr",
@@ -59,14 +95,14 @@ INTERFERENCE_OBSERVATION = ObservationSpec(
         "1",
         "NMSE",
         "the link's current NMSE (1.0 = nothing conveyed)",
-        lambda b: b.evaluation.nmse.unsqueeze(-1),
+        _link_nmse,
     ),
     ObservationBlock(
         "budget_use",
         "1",
         "share of K·P_max",
         "fraction of the budget in use, Σp / (K·P_max)",
-        lambda b: (b.direction_powers().sum(-1) / b.budget).unsqueeze(-1),
+        _link_budget_use,
     ),
     ObservationBlock(
         "log_price",
@@ -74,8 +110,8 @@ INTERFERENCE_OBSERVATION = ObservationSpec(
         "log10",
         "log10(c_m · K·P_max): the interference price of mode m (Σ_m c_m p_m ≤ 1 keeps the "
         "link's share of every primary's cap), floored at -30",
-        lambda b: log_gain(b.evaluation.response.costs * b.budget),
-        when=lambda sizes: sizes["P"] > 0,
+        _link_log_price,
+        when=_with_primaries,
         condition="with primary users only",
     ),
     name="interference link",
@@ -86,6 +122,31 @@ INTERFERENCE_OBSERVATION = ObservationSpec(
 
 
 # --- broadcast: the access point's observation ---------------------------------------------------
+def _pooled_log_gain(batch: Any) -> Tensor:
+    """log10(λ̄_m · P_T), (B, M)."""
+    return log_gain(batch.pooled.gains * batch.budget)
+
+
+def _user_log_gain(batch: Any) -> Tensor:
+    """log10(λ_l,m · P_T) user-major, (B, L·M)."""
+    return log_gain(batch.pooled.user_gains * batch.budget).flatten(-2)
+
+
+def _user_nmse(batch: Any) -> Tensor:
+    """NMSE_l, (B, L)."""
+    return batch.evaluation.nmse
+
+
+def _network_nmse(batch: Any) -> Tensor:
+    """network NMSE, (B, 1)."""
+    return batch.evaluation.network_nmse.unsqueeze(-1)
+
+
+def _power_use(batch: Any) -> Tensor:
+    """tr(F Fᴴ) / P_T, (B, 1)."""
+    return (batch.evaluation.power / batch.budget).unsqueeze(-1)
+
+
 def _energy_share(batch: Any) -> Tensor:
     """‖F q̃_m‖² / P_T on the pooled semantic directions, (B, M)."""
     directions = batch.pooled.directions.to(batch.precoder.dtype)
@@ -105,7 +166,7 @@ BROADCAST_OBSERVATION = ObservationSpec(
         "M",
         "log10",
         "log10(λ̄_m · P_T): gains of the ``power`` modes, descending",
-        lambda b: log_gain(b.pooled.gains * b.budget),
+        _pooled_log_gain,
     ),
     ObservationBlock(
         "weight_share",
@@ -127,28 +188,28 @@ BROADCAST_OBSERVATION = ObservationSpec(
         "log10",
         "per user (user-major), log10(λ_l,m · P_T), descending: eigenvalues of "
         "R_H,l = H_lᴴ H_l / σ_l²",
-        lambda b: log_gain(b.pooled.user_gains * b.budget).flatten(-2),
+        _user_log_gain,
     ),
     ObservationBlock(
         "user_nmse",
         "L",
         "NMSE",
         "each user's current NMSE (1.0 = nothing conveyed)",
-        lambda b: b.evaluation.nmse,
+        _user_nmse,
     ),
     ObservationBlock(
         "network_nmse",
         "1",
         "NMSE",
         "network NMSE (mean over users)",
-        lambda b: b.evaluation.network_nmse.unsqueeze(-1),
+        _network_nmse,
     ),
     ObservationBlock(
         "power_use",
         "1",
         "share of P_T",
         "power in use, tr(F Fᴴ) / P_T",
-        lambda b: (b.evaluation.power / b.budget).unsqueeze(-1),
+        _power_use,
     ),
     name="access point",
     symbols={
@@ -156,3 +217,11 @@ BROADCAST_OBSERVATION = ObservationSpec(
         "L": "users",
     },
 )
+
+
+def shared_controller_inputs(state: Tensor, links: int) -> Tensor:
+    """[o_l, mean over j ≠ l of o_j] of every link, (…, L, 2D), from a state (…, L·D) of L ≥ 2
+    links: what a central controller whose MLP is shared by the links sees for link l."""
+    x = state.unflatten(-1, (links, -1))
+    others = (x.sum(-2, keepdim=True) - x) / (links - 1)
+    return torch.cat([x, others], -1)

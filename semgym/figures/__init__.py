@@ -7,10 +7,12 @@ the papers' claims the CSVs support (``docs/reproduction.md``).
 - :mod:`~semgym.figures.interference_paper`: the interference paper's Figs. 2–5.
 - :mod:`~semgym.figures.federated_paper`: the federated paper's Figs. 2–3.
 - :mod:`~semgym.figures.cognitive_radio`: hierarchical access with primary users.
-- :mod:`~semgym.figures.report`: the papers' claims, checked on the CSVs.
+- :mod:`~semgym.figures.claims`: the papers' claims; :mod:`~semgym.figures.checks`: the checks
+  that decide them on the CSVs; :mod:`~semgym.figures.report`: the report that renders them.
 - :mod:`~semgym.figures._library`: the one adapter through which all of it calls the library.
 """
 
+from semgym.channels import PAPER_SEEDS
 from semgym.figures import (  # noqa: F401  (register their figures)
     cognitive_radio,
     federated_paper,
@@ -18,7 +20,6 @@ from semgym.figures import (  # noqa: F401  (register their figures)
 )
 from semgym.figures.figure import COLUMNS, FIGURES, Figure, GridOptions, run_figure
 from semgym.figures.sweep import (
-    PAPER_SEEDS,
     PROCESSING_MODES,
     QUICK_SEEDS,
     Point,

@@ -291,13 +291,11 @@ def mui_less(scenario: GameSetup) -> Design:
 
 def mui_agnostic(scenario: GameSetup, *, iterations: int = ADMM_ITERATIONS) -> Design:
     """The MUI-agnostic ADMM benchmark (:func:`~semgym.solvers.mui_agnostic_admm`): each link
-    aligned alone (R_n = σ² I) from one seeded F⁽⁰⁾, ρ = mean tr(R_y)/(K·P_max) (the
-    :class:`~semgym.policies.MuiAgnosticADMM` default); ``mse`` with Wiener receivers that know
+    aligned alone (R_n = σ² I) from one seeded F⁽⁰⁾, ρ = mean tr(R_y)/(K·P_max) (the solver's
+    default, :func:`~semgym.solvers.default_rho`); ``mse`` with Wiener receivers that know
     the MUI (the library's default receiver)."""
-    game = scenario.game
-    rho = float(game.target_energy.mean()) / game.budget
     result = mui_agnostic_admm(
-        game, list(scenario.links.pairs), rho=rho, iterations=iterations, track=False
+        scenario.game, list(scenario.links.pairs), iterations=iterations, track=False
     )
     return Design(list(result.precoders), result.mse.numpy())
 

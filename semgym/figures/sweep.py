@@ -40,8 +40,6 @@ from semgym.scenarios.latents import PROCESSING
 
 logger = logging.getLogger(__name__)
 
-#: The channel seeds of every figure in both papers.
-PAPER_SEEDS = (27, 42, 100, 123, 144, 200)
 #: Seeds of the reduced ``--quick`` grids (CI).
 QUICK_SEEDS = (27, 42)
 #: Transceiver processing a sweep accepts: the papers' complex-linear model or widely linear.

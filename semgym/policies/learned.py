@@ -57,6 +57,7 @@ from torch import Tensor, nn
 from semgym.envs.codec import decode_powers
 from semgym.envs.config import EnvConfig
 from semgym.envs.layout import describe_record
+from semgym.envs.observations import shared_controller_inputs
 from semgym.presets import EVALUATION_STEPS, get_preset
 
 #: Version of the checkpoint format written by :meth:`Learned.save`.
@@ -155,9 +156,7 @@ class Actor(nn.Module):
 
     def link_inputs(self, state: Tensor) -> Tensor:
         """[o_l, mean over j ≠ l of o_j] of every link, (…, L, 2D), from the state (…, L·D)."""
-        x = state.unflatten(-1, (self.links, -1))
-        others = (x.sum(-2, keepdim=True) - x) / (self.links - 1)
-        return torch.cat([x, others], -1)
+        return shared_controller_inputs(state, self.links)
 
     def forward(self, observation: Tensor) -> Tensor:
         x = observation.float()

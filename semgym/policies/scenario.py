@@ -80,17 +80,10 @@ class MuiAgnosticADMM(_ScenarioDesign):
 
     def _design(self) -> torch.Tensor:
         env = self.env
-        rho = self.rho
-        if rho is None:
-            rho = float(env.game.target_energy.mean()) / env.budget
         result = mui_agnostic_admm(
-            env.game, env.pairs, rho=rho, iterations=self.iterations, seed=env.channel_seed
+            env.game, env.pairs, rho=self.rho, iterations=self.iterations, seed=env.channel_seed
         )
-        rows = []
-        for z, pair in zip(result.precoders, env.pairs, strict=True):
-            directions = pair.stats.semantic_directions(env.n_modes).to(z.dtype)
-            rows.append(z[0] @ directions)
-        return torch.stack(rows)
+        return result.semantic_precoders(env.pairs)[0]
 
 
 class Cooperative(_ScenarioDesign):

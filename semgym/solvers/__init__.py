@@ -17,6 +17,7 @@ from semgym.solvers.admm import (
     AdmmRun,
     MuiAgnosticAdmm,
     admm_alignment,
+    default_rho,
     mui_agnostic_admm,
 )
 from semgym.solvers.cooperative import OBJECTIVES, CooperativeSearch, cooperative_optimum
@@ -70,6 +71,7 @@ __all__ = [
     "best_response_dynamics",
     "contraction_diagnostic",
     "cooperative_optimum",
+    "default_rho",
     "federated_admm",
     "first_k",
     "interference_ratio",

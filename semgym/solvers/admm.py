@@ -185,13 +185,29 @@ class MuiAgnosticAdmm:
     runs: list[AdmmRun]
     receiver: str
 
+    def semantic_precoders(self, pairs: Sequence[SemanticPair]) -> Tensor:
+        """Every link's transmitted Z_l on its top-M semantic directions, F̄_l = Z_l Q̃_l,
+        (B, L, M, M) (rows: transmit dimensions, columns: semantic directions q̃_m of
+        ``pairs[l]``): the precoder as the interference env's ``precoder`` action takes it."""
+        rows = []
+        for z, pair in zip(self.precoders, pairs, strict=True):
+            directions = pair.stats.semantic_directions(z.shape[-2]).to(z.dtype)
+            rows.append(z @ directions.to(z.device))
+        return torch.stack(rows, 1)
+
+
+def default_rho(game: InterferenceGame) -> float:
+    """ρ = mean tr(R_y)/(K·P_max): the scale at which plain ADMM converges on unwhitened
+    targets (ρ = 1, the federated paper's value, assumes whitened targets)."""
+    return float(game.target_energy.mean()) / game.budget
+
 
 def mui_agnostic_admm(
     game_or_channels: InterferenceGame | InterferenceChannels,
     pairs: Sequence[SemanticPair],
     *,
     channel_uses: int | None = None,
-    rho: float = 1.0,
+    rho: float | None = None,
     iterations: int = 30,
     receiver: str = "wiener",
     seed: int = 0,
@@ -221,7 +237,8 @@ def mui_agnostic_admm(
         pairs: one :class:`~semgym.core.SemanticPair` per link (the full P is needed, not only
             the semantic weights); unbatched or batched (B,) statistics.
         channel_uses: K, with channels only (a game carries its own).
-        rho: ρ (> 0). iterations: T (>= 1). seed: F⁽⁰⁾ draw.
+        rho: ρ (> 0); None: :func:`default_rho` of the game. iterations: T (>= 1).
+        seed: F⁽⁰⁾ draw.
         track: record every iteration's diagnostics in ``runs`` (see :func:`admm_alignment`);
             False leaves the histories empty and computes ``mui_free_mse`` once, from the final
             Z_l. The designs are the same either way.
@@ -239,6 +256,7 @@ def mui_agnostic_admm(
             f"got {type(game_or_channels)!r}"
         )
     n_games, n_links = game.batch_size, game.n_links
+    rho = default_rho(game) if rho is None else rho
     if len(pairs) != n_links:
         raise ValueError(
             f"pairs must hold one SemanticPair per link (L={n_links}), got {len(pairs)}"

@@ -6,7 +6,9 @@
 - :class:`BroadcastVecEnv`: ``num_envs`` federated downlinks (the batched
   ``semgym/Broadcast-v0``).
 - :class:`SB3VecEnv` (needs the ``sb3`` extra): a stable-baselines3 ``VecEnv`` with one slot per
-  link, for shared-parameter training of every link by one policy.
+  link, for shared-parameter training of every link by one policy; :class:`SB3CentralSlots`
+  (the central controller with an MLP shared by the links) and :class:`SB3FlatVecEnv` (one slot
+  per env: the central controller's joint action or the access point).
 - :class:`TorchRLEnv` (needs the ``torchrl`` extra): a TorchRL ``EnvBase`` with the links as a
   multi-agent group.
 """
@@ -22,16 +24,18 @@ __all__ = [
     "BroadcastVecEnv",
     "InterferenceLinkVecEnv",
     "InterferenceVecEnv",
+    "SB3CentralSlots",
+    "SB3FlatVecEnv",
     "SB3VecEnv",
     "TorchRLEnv",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "SB3VecEnv":
-        from semgym.vector.sb3 import SB3VecEnv
+    if name in ("SB3VecEnv", "SB3CentralSlots", "SB3FlatVecEnv"):
+        from semgym.vector import sb3
 
-        return SB3VecEnv
+        return getattr(sb3, name)
     if name == "TorchRLEnv":
         from semgym.vector.torchrl import TorchRLEnv
 

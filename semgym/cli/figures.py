@@ -8,6 +8,8 @@ import csv
 import sys
 from pathlib import Path
 
+from semgym.cli import HelpFormatter
+
 #: Figure names are checked when the command runs (the figure modules load on demand).
 SPECIAL = ("all", "report", "list")
 
@@ -18,6 +20,7 @@ def add_subparser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPa
         "figures",
         help="reproduce the papers' figures (PNG + tidy CSV) and the claims report",
         description=__doc__,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "names",
@@ -104,8 +107,9 @@ def _write_timings(out: Path, runs: list, backend: str, quick: bool) -> Path:
 
 
 def _command(args: argparse.Namespace) -> int:
+    from semgym.channels import PAPER_SEEDS
     from semgym.figures import FIGURES, GridOptions, PointCache, run_figure
-    from semgym.figures.sweep import PAPER_SEEDS, QUICK_SEEDS, check_processing
+    from semgym.figures.sweep import QUICK_SEEDS, check_processing
     from semgym.latents import resolve_cache_dir
 
     try:

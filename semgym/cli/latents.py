@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from semgym.cli import HelpFormatter
 from semgym.latents.bank import LatentBank, save_bank
 
 
@@ -14,22 +15,36 @@ def add_subparser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPa
     from semgym.latents.extract import DEFAULT_ENCODERS
     from semgym.latents.loading import available_banks
 
-    parser = subparsers.add_parser("latents", help="build, inspect and extract latent banks")
+    parser = subparsers.add_parser(
+        "latents",
+        help="build, inspect and extract latent banks",
+        formatter_class=HelpFormatter,
+    )
     sub = parser.add_subparsers(dest="latents_command", required=True)
 
-    build = sub.add_parser("build", help="build (or refresh) an embedded bank into the cache")
+    build = sub.add_parser(
+        "build",
+        formatter_class=HelpFormatter,
+        help="build (or refresh) an embedded bank into the cache",
+    )
     build.add_argument("name", choices=[b for b in available_banks() if b != "synthetic"])
     build.add_argument("--cache-dir", default=None, help="cache folder (default: $SEMGYM_CACHE)")
     build.add_argument("--rebuild", action="store_true", help="rebuild even if cached")
     build.set_defaults(func=_build)
 
-    info = sub.add_parser("info", help="print a bank's encoders, widths and native accuracies")
+    info = sub.add_parser(
+        "info",
+        formatter_class=HelpFormatter,
+        help="print a bank's encoders, widths and native accuracies",
+    )
     info.add_argument("name", help=f"one of {', '.join(available_banks())} or a .npz path")
     info.add_argument("--cache-dir", default=None, help="cache folder (default: $SEMGYM_CACHE)")
     info.set_defaults(func=_info)
 
     extract = sub.add_parser(
-        "extract", help="encode CIFAR-10 with pretrained timm backbones into a bank file"
+        "extract",
+        formatter_class=HelpFormatter,
+        help="encode CIFAR-10 with pretrained timm backbones into a bank file",
     )
     extract.add_argument("--output", "-o", required=True, help="bank file to write (.npz)")
     extract.add_argument(
@@ -48,6 +63,7 @@ def add_subparser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPa
 
     ceilings = sub.add_parser(
         "ceilings",
+        formatter_class=HelpFormatter,
         help="alignment ceilings of every encoder pair: native, unaligned, least squares, "
         "widely linear and linear (the receivers' test accuracy, no channel)",
     )

@@ -1,0 +1,205 @@
+"""The interference scenario of the envs: the frozen configuration that samples games."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from semgym import core
+from semgym._validation import check_choice, check_positive, check_positive_int
+from semgym.channels.interference import InterferenceChannelConfig, sample_interference_channels
+from semgym.scenarios.interference.game import InterferenceGame, widely_linear_channels
+from semgym.scenarios.latents import PROCESSING, LatentLink, interference_links, latent_link
+from semgym.scenarios.primary import PrimaryUsers
+
+
+@dataclass(frozen=True)
+class InterferenceScenario:
+    """The interference scenario of the envs: channels, K, latent links and primary users.
+
+    Frozen and validated; :meth:`sample` draws batches of games. Build it with
+    :meth:`create` from the envs' keyword arguments (units and defaults there).
+
+    Attributes:
+        channel: :class:`~semgym.channels.InterferenceChannelConfig` (L, antennas, α, noise,
+            P_max).
+        channel_uses: K (>= 1); M = K·N_T modes per link, budget K·P_max (W).
+        latents: the latent bank's name or file path.
+        links: (tx encoder, rx encoder) per link.
+        n_primaries: licensed primary links (not players), >= 0.
+        interference_cap: each primary's cap I_max as a fraction of the interference it would
+            receive from all secondaries at full isotropic power (> 0).
+        processing: ``"linear"`` (the papers' complex-linear transceivers, M = K·N_T complex
+            modes) or ``"widely_linear"`` (the real-composite form, 2M real modes with the
+            same budget; ``docs/design.md``).
+        enforce_caps: the primaries' caps are a rule of the band, not only a score: every
+            link's powers are scaled onto its share of the caps before they are transmitted
+            (:func:`~semgym.core.scale_to_caps`; a no-op without primaries). False: the caps
+            are reported, and only the priced best response keeps them.
+    """
+
+    channel: InterferenceChannelConfig
+    channel_uses: int
+    latents: str
+    links: tuple[tuple[str, str], ...]
+    n_primaries: int = 0
+    interference_cap: float = 0.1
+    processing: str = "linear"
+    enforce_caps: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "channel_uses", check_positive_int("channel_uses", self.channel_uses)
+        )
+        if not isinstance(self.enforce_caps, bool | np.bool_):
+            raise ValueError(f"enforce_caps must be True or False, got {self.enforce_caps!r}")
+        object.__setattr__(self, "enforce_caps", bool(self.enforce_caps))
+        object.__setattr__(
+            self, "n_primaries", check_positive_int("primary_users", self.n_primaries, minimum=0)
+        )
+        object.__setattr__(
+            self, "interference_cap", check_positive("interference_cap", self.interference_cap)
+        )
+        check_choice("processing", self.processing, PROCESSING)
+        if len(self.links) != self.channel.n_links:
+            raise ValueError(
+                f"links must name one (tx, rx) pair per link ({self.channel.n_links}), "
+                f"got {len(self.links)}"
+            )
+        for (tx, _), link in zip(self.links, self.latent_links, strict=True):
+            if self.n_modes > link.pair.stats.tx_dim:
+                raise ValueError(
+                    f"channel_uses·n_tx_antennas = {self.channel_uses * self.channel.n_tx_antennas}"
+                    f" needs {self.n_modes} symbols, more than the {link.pair.stats.tx_dim} of "
+                    f"encoder {tx!r} (width {link.pair.tx_real_dim}); lower channel_uses or the "
+                    "number of antennas"
+                )
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        n_links: int = 3,
+        n_antennas: int = 8,
+        n_tx_antennas: int | None = None,
+        n_rx_antennas: int | None = None,
+        channel_uses: int = 10,
+        alpha: float = 3.0,
+        snr_db: float | None = None,
+        tx_power_w: float = 1.0,
+        fading: str = "rician",
+        rician_k: float = 1.5,
+        latents: str = "mnist5k",
+        tx_encoders: Sequence[str] | None = None,
+        rx_encoders: Sequence[str] | None = None,
+        primary_users: int = 0,
+        interference_cap: float = 0.1,
+        processing: str = "linear",
+        enforce_caps: bool = False,
+    ) -> InterferenceScenario:
+        """The scenario from the envs' keyword arguments (documented in the env manual)."""
+        n_links = check_positive_int("n_links", n_links)
+        n_antennas = check_positive_int("n_antennas", n_antennas)
+        channel = InterferenceChannelConfig(
+            n_links=n_links,
+            n_tx_antennas=n_tx_antennas if n_tx_antennas is not None else n_antennas,
+            n_rx_antennas=n_rx_antennas if n_rx_antennas is not None else n_antennas,
+            alpha=alpha,
+            snr_db=snr_db,
+            tx_power_w=tx_power_w,
+            fading=fading,
+            rician_k=rician_k,
+        )
+        links = interference_links(latents, n_links, tx_encoders, rx_encoders)
+        check_choice("processing", processing, PROCESSING)
+        return cls(
+            channel,
+            channel_uses,
+            latents,
+            links,
+            primary_users,
+            interference_cap,
+            processing,
+            enforce_caps,
+        )
+
+    @property
+    def n_links(self) -> int:
+        """L."""
+        return self.channel.n_links
+
+    @property
+    def n_modes(self) -> int:
+        """M = K·N_T complex modes per link, or 2·K·N_T real ones (widely linear)."""
+        real = 2 if self.processing == "widely_linear" else 1
+        return real * self.channel_uses * self.channel.n_tx_antennas
+
+    @property
+    def budget(self) -> float:
+        """K·P_max, W."""
+        return self.channel_uses * self.channel.tx_power_w
+
+    @property
+    def latent_links(self) -> list[LatentLink]:
+        """Every link's prepared latent pair and test latents (computed once per process)."""
+        return [latent_link(self.latents, tx, rx, self.processing) for tx, rx in self.links]
+
+    @property
+    def pairs(self) -> list[core.SemanticPair]:
+        """Every link's :class:`~semgym.core.SemanticPair` (train split statistics)."""
+        return [link.pair for link in self.latent_links]
+
+    def semantic_weights(self, dtype: torch.dtype = torch.float64) -> Tensor:
+        """w = σ̃² of every link's first M semantic directions, (L, M), descending."""
+        return torch.stack([p.stats.semantic_weights(self.n_modes).to(dtype) for p in self.pairs])
+
+    def target_energy(self, dtype: torch.dtype = torch.float64) -> Tensor:
+        """tr(R_y) of every link, (L,)."""
+        return torch.stack([p.stats.target_energy.to(dtype) for p in self.pairs])
+
+    def sample(
+        self,
+        seeds: Sequence[int],
+        *,
+        device: torch.device | str = "cpu",
+        dtype: torch.dtype = torch.complex128,
+    ) -> InterferenceGame:
+        """A batch of games, game b drawn from channel seed ``seeds[b]`` alone (channels on
+        the CPU, then moved, so every device sees the same channels; primaries seeded alike).
+        ``dtype`` is the complex dtype of the draw; widely-linear games are its real-composite
+        form, in the matching real dtype."""
+        seeds = [int(s) for s in seeds]
+        channels = sample_interference_channels(self.channel, seed=seeds, dtype=dtype)
+        matrices, noise = channels.matrices, channels.noise_power
+        widely_linear = self.processing == "widely_linear"
+        if widely_linear:
+            matrices, noise = widely_linear_channels(matrices, noise)
+        primary = None
+        if self.n_primaries:
+            primary = PrimaryUsers.cat(
+                [
+                    PrimaryUsers.on_line(
+                        self.channel,
+                        self.n_primaries,
+                        self.interference_cap,
+                        float(channels.noise_power[i]),
+                        seed=s,
+                    )
+                    for i, s in enumerate(seeds)
+                ]
+            ).to(device, dtype)
+            primary = primary.real_composite() if widely_linear else primary
+        real, b = channels.matrices.real.dtype, len(seeds)
+        return InterferenceGame(
+            matrices.to(device),
+            self.channel_uses,
+            noise.to(device),
+            self.channel.tx_power_w,
+            self.semantic_weights(real).to(device).expand(b, -1, -1),
+            self.target_energy(real).to(device).expand(b, -1),
+            primary,
+        )
