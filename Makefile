@@ -8,13 +8,13 @@ STAMP := $(VENV)/.semgym-installed
 RLLIB_VENV ?= .venv-rllib
 RLLIB_STAMP := $(RLLIB_VENV)/.semgym-installed
 
-.PHONY: demo test lint bench clean rllib
+.PHONY: demo test lint bench clean rllib docs
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	# torch first, paired with its torchvision build (timm imports torchvision)
 	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1
-	$(PY) -m pip install -q -e ".[dev,sb3,torchrl,ray,stats]"
+	$(PY) -m pip install -q -e ".[dev,sb3,torchrl,ray,stats,docs]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -37,8 +37,13 @@ $(RLLIB_STAMP): pyproject.toml Makefile
 rllib: $(RLLIB_STAMP)
 	$(RLLIB_VENV)/bin/python baselines/rllib_ppo.py --smoke --out runs/rllib-smoke
 
+# The documentation site (MkDocs + Material + mkdocstrings), built strictly: a broken link or
+# reference fails the build. Output in site/.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true $(VENV)/bin/mkdocs build --strict --site-dir site
+
 bench: $(STAMP)
 	$(PY) benchmarks/bench_core.py
 
 clean:
-	rm -rf $(VENV) $(RLLIB_VENV) build *.egg-info
+	rm -rf $(VENV) $(RLLIB_VENV) build *.egg-info site

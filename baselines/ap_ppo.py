@@ -17,8 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from harness import Run, parse, parser
-from sb3_common import sb3_act, sb3_normalized_actor, sb3_train, shared_ppo
-from stable_baselines3.common.vec_env import VecNormalize
+from sb3_common import normalized_env, sb3_act, sb3_normalized_actor, sb3_train, shared_ppo
 
 from semgym.vector import SB3FlatVecEnv
 
@@ -45,8 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     hp = {**HYPERPARAMETERS, **(SMOKE if args.smoke else {})}
     budget = 240 if args.smoke else args.budget
     venv = SB3FlatVecEnv(run.training_env(hp["num_envs"]), normalized_power=True)
-    venv.seed(run.first_seed(hp["num_envs"]))
-    env = VecNormalize(venv, norm_obs=True, norm_reward=True, gamma=hp["gamma"])
+    env = normalized_env(run, venv, hp, rewards=True)
     model = shared_ppo(env, hp, args.seed)
 
     sb3_train(

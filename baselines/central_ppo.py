@@ -18,27 +18,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+import ppo_shared
 from harness import TRAINED_PRESETS, Run, parse, parser
-from sb3_common import central_act, sb3_normalized_actor, sb3_train, shared_ppo
-from stable_baselines3.common.vec_env import VecNormalize
+from sb3_common import central_act, normalized_env, sb3_normalized_actor, sb3_train, shared_ppo
 
 from semgym.vector import SB3CentralSlots
 
-HYPERPARAMETERS = {
-    "num_envs": 64,
-    "n_steps": 10,
-    "batch_size": 640,
-    "n_epochs": 5,
-    "learning_rate": 3e-4,
-    "gamma": 0.5,
-    "gae_lambda": 0.9,
-    "clip_range": 0.2,
-    "net_arch": [256, 256],
-    "log_std_init": -1.0,
-    "normalize_observations": True,
-    "shared_over_links": True,
-}
-SMOKE = {"num_envs": 4, "batch_size": 60}
+#: shared PPO's, with one MLP shared by the links of the controller
+HYPERPARAMETERS = {**ppo_shared.HYPERPARAMETERS, "shared_over_links": True}
+SMOKE = ppo_shared.SMOKE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,8 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     budget = 600 if args.smoke else args.budget
     venv = SB3CentralSlots(run.training_env(hp["num_envs"]))
     n_links = venv.n_links
-    venv.seed(run.first_seed(hp["num_envs"]))
-    env = VecNormalize(venv, norm_obs=True, norm_reward=False, gamma=hp["gamma"])
+    env = normalized_env(run, venv, hp)
     model = shared_ppo(env, hp, args.seed)
     sb3_train(
         run,

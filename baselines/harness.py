@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
+from semgym import DOCS_URL  # noqa: E402
 from semgym.policies import Learned  # noqa: E402
 from semgym.policies.learned import (  # noqa: E402
     CHECKPOINTS,
@@ -194,6 +195,7 @@ class Run:
                 "host": f"{platform.machine()}, torch {torch.__version__}",
             },
             "command": self.command,
+            "documentation": f"{DOCS_URL}learned/",
         }
         policy = Learned(actor, card)
         score = held_out_score(self, policy)

@@ -14,9 +14,8 @@ import sys
 from collections.abc import Sequence
 
 from harness import TRAINED_PRESETS, Run, parse, parser
-from sb3_common import sb3_act, sb3_normalized_actor, sb3_train
+from sb3_common import normalized_env, sb3_act, sb3_normalized_actor, sb3_train
 from stable_baselines3 import SAC
-from stable_baselines3.common.vec_env import VecNormalize
 
 from semgym.vector import SB3VecEnv
 
@@ -42,8 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     hp = {**HYPERPARAMETERS, **(SMOKE if args.smoke else {})}
     budget = 120 if args.smoke else args.budget
     venv = SB3VecEnv(run.training_env(hp["num_envs"]))
-    venv.seed(run.first_seed(hp["num_envs"]))
-    env = VecNormalize(venv, norm_obs=True, norm_reward=False, gamma=hp["gamma"])
+    env = normalized_env(run, venv, hp)
     model = SAC(
         "MlpPolicy",
         env,

@@ -38,6 +38,13 @@ def shared_ppo(env: VecEnv, hp: dict[str, Any], seed: int) -> PPO:
     )
 
 
+def normalized_env(run: Run, venv: VecEnv, hp: dict[str, Any], *, rewards: bool = False):
+    """The training env: ``venv`` seeded on the run's first training seeds, its observations
+    (and with ``rewards`` its rewards) normalized by VecNormalize."""
+    venv.seed(run.first_seed(hp["num_envs"]))
+    return VecNormalize(venv, norm_obs=True, norm_reward=rewards, gamma=hp["gamma"])
+
+
 def sb3_train(
     run: Run,
     model: BaseAlgorithm,

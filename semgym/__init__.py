@@ -8,6 +8,8 @@ Layout (one source of truth for the math):
 - ``semgym.solvers``  algorithms built on ``core``
 - ``semgym.envs``     environments and their registration
 - ``semgym.policies`` reference and learned policies
+
+Documentation: https://semgym.readthedocs.io/en/latest/
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 from semgym.envs.registration import register_envs
 
 __version__ = "0.1.0"
+#: The documentation site: docstrings, model cards and messages link to its pages.
+DOCS_URL = "https://semgym.readthedocs.io/en/latest/"
 
 register_envs()
 
@@ -29,4 +33,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'semgym' has no attribute {name!r}")
 
 
-__all__ = ["__version__", "broadcast_v0", "interference_v0"]
+__all__ = ["DOCS_URL", "__version__", "broadcast_v0", "interference_v0"]

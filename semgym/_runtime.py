@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import math
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -205,3 +206,17 @@ def host_checks_allowed(tensor: Tensor) -> bool:
     """Whether value checks on ``tensor`` may read it on the host (CPU tensors, outside
     :func:`device_side_checks`)."""
     return tensor.device.type == "cpu" and not _DEVICE_SIDE_CHECKS
+
+
+def _after_fork_in_child() -> None:
+    """A forked child (Gymnasium's async vector env, SuperSuit's multi-process concatenation,
+    a ``multiprocessing`` pool) inherits the parent's thread pools without their threads:
+    OpenMP's team (libgomp waits in its barrier for threads that do not exist: the child hangs
+    in its first parallel LAPACK call) and semgym's worker pool. The child starts with one
+    intra-op thread (the processes are the parallelism) and a fresh worker pool."""
+    global _POOL
+    _POOL = None
+    torch.set_num_threads(1)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

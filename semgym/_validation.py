@@ -55,6 +55,41 @@ def check_bool(name: str, value: object) -> bool:
     return bool(value)
 
 
+#: Seeds are integers in [0, SEED_LIMIT): what every generator semgym seeds (NumPy's, torch's)
+#: accepts, with room for the per-env offsets s + i of the vector envs.
+SEED_LIMIT = 2**62
+
+
+def check_seed(name: str, value: object) -> int:
+    """Return ``value`` as int if it is an integer (Python's or NumPy's, not a boolean) in
+    [0, SEED_LIMIT), else raise ``ValueError`` naming ``name``."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer in [0, 2**62), got {value!r}")
+    if not 0 <= int(value) < SEED_LIMIT:
+        raise ValueError(f"{name} must be an integer in [0, 2**62), got {value!r}")
+    return int(value)
+
+
+def check_mask(name: str, value: object, size: int) -> np.ndarray:
+    """``value`` as a (size,) bool array if it holds booleans (a list of bools, a bool array or
+    tensor on any device), else raise ``ValueError`` naming ``name`` (numbers such as 0.1, -1
+    or NaN are not booleans)."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    try:
+        array = np.asarray(value)
+    except _CONVERSION_ERRORS as error:
+        raise ValueError(f"{name} must be an array of booleans, got {error}") from None
+    if array.dtype != np.bool_:
+        raise ValueError(
+            f"{name} must hold booleans (True: that env resets), got {type(value).__name__} "
+            f"of dtype {array.dtype}"
+        )
+    if array.shape != (size,):
+        raise ValueError(f"{name} must have shape ({size},), got {array.shape}")
+    return array
+
+
 def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``choices``, else raise ``ValueError`` listing them."""
     allowed = tuple(choices)

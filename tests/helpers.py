@@ -1,4 +1,4 @@
-"""Random instances for the core tests (float64 / complex128)."""
+"""What several test modules share: random instances (float64 / complex128) and checks."""
 
 from __future__ import annotations
 
@@ -32,3 +32,34 @@ def random_pair(n: int, dx: int, dy: int, *, gen: torch.Generator, noise: float 
 def random_hpd(*shape: int, size: int, gen: torch.Generator, floor: float = 0.1):
     a = crandn(*shape, size, size, gen=gen)
     return a @ a.mH + floor * torch.eye(size, dtype=CDTYPE)
+
+
+def related_latents(
+    n: int, d: int, widths: list[int], seed: int
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """A transmitter's latents (n, d) and receivers' (n, m) for each m in ``widths``, linearly
+    related to them plus noise (float64, seeded)."""
+    gen = torch.Generator().manual_seed(seed)
+    base = torch.randn(n, d, dtype=torch.float64, generator=gen)
+    receivers = [
+        base @ torch.randn(d, m, dtype=torch.float64, generator=gen)
+        + 0.5 * torch.randn(n, m, dtype=torch.float64, generator=gen)
+        for m in widths
+    ]
+    return base @ torch.randn(d, d, dtype=torch.float64, generator=gen), receivers
+
+
+def made_vector_env(env_id: str, cls: type, num_envs: int, **kwargs: object) -> tuple:
+    """``gym.make_vec(env_id, vectorization_mode="vector_entry_point")`` checked to be a ``cls``
+    whose reset gives float32 observations inside its observation space; returns (env,
+    observations, infos)."""
+    import gymnasium as gym
+
+    venv = gym.make_vec(
+        env_id, num_envs=num_envs, vectorization_mode="vector_entry_point", **kwargs
+    )
+    assert isinstance(venv, cls)
+    obs, infos = venv.reset(seed=3)
+    assert obs.shape == venv.observation_space.shape and obs.dtype == torch.float32
+    assert venv.observation_space.contains(obs.numpy())
+    return venv, obs, infos

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from gymnasium.utils.env_checker import check_returned_data_not_reused
+from helpers import made_vector_env
 
 import semgym  # noqa: F401 (registers the ids)
 from semgym._runtime import device_side_checks
@@ -84,13 +85,7 @@ def test_solvers_act_on_the_batched_downlink() -> None:
 
 
 def test_make_vec_entry_point_spaces_and_data() -> None:
-    venv = gym.make_vec(
-        "semgym/Broadcast-v0", num_envs=4, vectorization_mode="vector_entry_point", **SMALL
-    )
-    assert isinstance(venv, BroadcastVecEnv)
-    obs, infos = venv.reset(seed=3)
-    assert obs.shape == venv.observation_space.shape and obs.dtype == torch.float32
-    assert venv.observation_space.contains(obs.numpy())
+    _, _, infos = made_vector_env("semgym/Broadcast-v0", BroadcastVecEnv, 4, **SMALL)
     assert infos["user_nmse"].shape == (4, 3) and infos["nmse"].shape == (4,)
     check_returned_data_not_reused(BroadcastVecEnv(1, **SMALL, max_cycles=2))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -183,8 +184,13 @@ test_vector_env_equals_single_envs, test_vector_env_equals_single_envs_slow = tw
 )(_vector_equals_single_envs)
 
 
-def _copies(env: object) -> list[object]:
-    return [copy.deepcopy(env), pickle.loads(pickle.dumps(env))]
+def _assert_copies_continue(env: object, run: Callable[[Any], object]) -> None:
+    """A deep copy and a pickle of ``env`` (mid-episode) continue exactly like ``env``:
+    ``run`` of each gives the same outputs."""
+    clones = [copy.deepcopy(env), pickle.loads(pickle.dumps(env))]
+    ours = run(env)
+    for clone in clones:
+        assert_same(run(clone), ours)
 
 
 def _pettingzoo_copies(
@@ -194,10 +200,7 @@ def _pettingzoo_copies(
     env = _pettingzoo_env(setup)
     env.reset(seed=seed)
     _pz_run(env, prefix)
-    clones = _copies(env)
-    ours = _pz_run(env, plan)
-    for clone in clones:
-        assert_same(_pz_run(clone, plan), ours)
+    _assert_copies_continue(env, lambda e: _pz_run(e, plan))
 
 
 PREFIX = st.lists(st.tuples(st.sampled_from(("random", "best")), SEEDS), min_size=1, max_size=3)
@@ -213,10 +216,7 @@ def _gym_copies(setup: tuple, max_cycles: int, seed: int, prefix: list, plan: li
     env = gym.make(env_id, max_cycles=max_cycles, **kw)
     env.reset(seed=seed)
     _, done = _gym_run(env, prefix)
-    clones = _copies(env)
-    ours, _ = _gym_run(env, plan, done)
-    for clone in clones:
-        assert_same(_gym_run(clone, plan, done)[0], ours)
+    _assert_copies_continue(env, lambda e: _gym_run(e, plan, done)[0])
 
 
 test_gym_ids_copy_and_pickle, test_gym_ids_copy_and_pickle_slow = twins(
@@ -230,10 +230,7 @@ def _vector_copies(setup: tuple, max_cycles: int, seed: int, prefix: list, plan:
     venv = cls(num_envs, dtype=dtype, max_cycles=max_cycles, **kw)
     venv.reset(seed=seed)
     _vector_run(venv, prefix)
-    clones = _copies(venv)
-    ours = _vector_run(venv, plan)
-    for clone in clones:
-        assert_same(_vector_run(clone, plan), ours)
+    _assert_copies_continue(venv, lambda e: _vector_run(e, plan))
 
 
 test_vector_envs_copy_and_pickle, test_vector_envs_copy_and_pickle_slow = twins(

@@ -27,11 +27,11 @@ from semgym.policies import BestResponse, RandomPolicy, Uniform, evaluate
 
 # small, fast configurations on the synthetic bank (the maths does not depend on the bank)
 SMALL = {"latents": "synthetic", "n_antennas": 2, "channel_uses": 2}
-CONFIGS = {
-    "L2": {"n_links": 2},
-    "L3": {"n_links": 3},
-    "L5": {"n_links": 5},
-    "primary": {"n_links": 3, "primary_users": 2},
+CONFIGS = {  # the papers' watts unless a mode is named (the env's default is "normalized")
+    "L2": {"n_links": 2, "action_mode": "power"},
+    "L3": {"n_links": 3, "action_mode": "power"},
+    "L5": {"n_links": 5, "action_mode": "power"},
+    "primary": {"n_links": 3, "primary_users": 2, "action_mode": "power"},
     "normalized": {"n_links": 3, "action_mode": "normalized"},
     "precoder": {"n_links": 3, "action_mode": "precoder"},
 }
@@ -67,7 +67,7 @@ def test_gym_ids_pass_gymnasium_and_sb3_checkers(env_id: str, action_mode: str) 
     from gymnasium.utils.env_checker import check_env
     from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-    env = gym.make(env_id, action_mode=action_mode, **_kwargs("L3", max_cycles=6))
+    env = gym.make(env_id, **_kwargs("L3", max_cycles=6, action_mode=action_mode))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         check_env(env.unwrapped, skip_render_check=True)
@@ -144,7 +144,7 @@ def test_invalid_actions_raise_and_projection_is_flagged() -> None:
 def test_precoder_mode_matches_power_mode_on_structured_precoders() -> None:
     """A precoder action equal to V diag(√p) gives the same rewards as the power action p."""
     power_env = interference_v0.parallel_env(**_kwargs("L2"))
-    pre_env = interference_v0.parallel_env(action_mode="precoder", **_kwargs("L2"))
+    pre_env = interference_v0.parallel_env(**_kwargs("L2", action_mode="precoder"))
     obs, _ = power_env.reset(seed=9)
     pre_env.reset(seed=9)
     policy = BestResponse.for_env(power_env)

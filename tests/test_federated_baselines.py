@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from helpers import CDTYPE
+from helpers import CDTYPE, related_latents
 
 from semgym.channels.interference import sample_rayleigh_downlink
 from semgym.core import reference
@@ -30,20 +30,9 @@ def downlink(pairs, channels, config) -> Downlink:
     return Downlink.build(pairs, channels, config, n_pilots=200)
 
 
-def synthetic_latents(n: int, d: int, widths: list[int], seed: int):
-    gen = torch.Generator().manual_seed(seed)
-    base = torch.randn(n, d, dtype=torch.float64, generator=gen)
-    rx = [
-        base @ torch.randn(d, m, dtype=torch.float64, generator=gen)
-        + 0.5 * torch.randn(n, m, dtype=torch.float64, generator=gen)
-        for m in widths
-    ]
-    return base @ torch.randn(d, d, dtype=torch.float64, generator=gen), rx
-
-
 def scenario(seed: int = 0, snr_db: float = 10.0):
     config = DownlinkConfig(n_users=3, n_tx=2, n_rx=2, channel_uses=2, snr_db=snr_db)
-    tx, rx = synthetic_latents(200, 16, [10, 12, 14], seed)
+    tx, rx = related_latents(200, 16, [10, 12, 14], seed)
     pairs, n = prepare_users(tx, rx, config)
     channels = sample_rayleigh_downlink(3, 2, 2, seed=seed, dtype=CDTYPE)[0]
     return config, tx, rx, pairs, n, channels

@@ -64,7 +64,7 @@ BROADCAST_BAD: dict[str, tuple[object, ...]] = {
     "reward": ("rate", None),
     "action_mode": ("normalized", 1),  # None: the env's default
     "max_cycles": (0, -5, 2.5, NAN, INF),  # None: the env's default
-    "render_mode": ("human",),
+    "render_mode": ("ansi",),
     "ap_encoder": ("nope",),
     "user_encoders": ("tx", ("nope",) * 8, ()),
     "latents": ("nope", "missing/bank.npz"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 from pathlib import Path
 
@@ -184,13 +185,20 @@ def _cached_file(cache: Path) -> Path:
     return files[0]
 
 
-def test_cache_is_written_atomically_with_checksum(tmp_path: Path) -> None:
+def test_cache_is_written_atomically_with_checksum(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bank = _small(tmp_path)
     path = _cached_file(tmp_path)
     assert checksum_path(path).exists()
     leftovers = [p.name for p in (tmp_path / "latents").iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
-    again = _small(tmp_path)  # from cache: identical
+    import semgym.latents.loading as loading
+
+    monkeypatch.setattr(
+        loading, "build_embedded", lambda *a, **k: pytest.fail("rebuilt a valid cached bank")
+    )
+    again = _small(tmp_path)  # from cache: identical, nothing built
     np.testing.assert_array_equal(again.latents["mlp"], bank.latents["mlp"])
     assert again.meta["build_seconds"] == bank.meta["build_seconds"]
 
@@ -222,16 +230,7 @@ def test_stale_cache_is_detected_and_rebuilt(
     bank = _small(tmp_path)
     path = _cached_file(tmp_path)
     stale_meta = dict(bank.meta, recipe_hash="an-older-recipe")
-    stale = LatentBank(
-        name=bank.name,
-        latents={"mlp": bank.latents["mlp"] + 1.0},
-        labels=bank.labels,
-        train_index=bank.train_index,
-        test_index=bank.test_index,
-        heads=bank.heads,
-        native_accuracy=bank.native_accuracy,
-        meta=stale_meta,
-    )
+    stale = dataclasses.replace(bank, latents={"mlp": bank.latents["mlp"] + 1.0}, meta=stale_meta)
     save_bank(stale, path)  # valid checksum, wrong recipe
     with caplog.at_level("WARNING", logger="semgym.latents"):
         rebuilt = _small(tmp_path)

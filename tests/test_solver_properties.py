@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import torch
+from helpers import related_latents
 from hypothesis import strategies as st
 from properties import (
     ALPHAS,
@@ -217,20 +218,6 @@ test_solver_batches_are_single_games, test_solver_batches_are_single_games_slow 
 )(_solver_batches)
 
 
-def _latents(
-    n: int, d: int, widths: list[int], seed: int
-) -> tuple[torch.Tensor, list[torch.Tensor]]:
-    """AP latents (n, d) and users' (n, m) linearly related to them plus noise."""
-    gen = torch.Generator().manual_seed(seed)
-    base = torch.randn(n, d, dtype=torch.float64, generator=gen)
-    users = [
-        base @ torch.randn(d, m, dtype=torch.float64, generator=gen)
-        + 0.5 * torch.randn(n, m, dtype=torch.float64, generator=gen)
-        for m in widths
-    ]
-    return base @ torch.randn(d, d, dtype=torch.float64, generator=gen), users
-
-
 @st.composite
 def downlinks(
     draw: st.DrawFn,
@@ -262,7 +249,7 @@ def downlinks(
 
 def _federated(setup: tuple) -> dict[str, Any]:
     config, settings, d_x, widths, n, latent_seed, channel_seed = setup
-    tx, rx = _latents(n, 2 * d_x, widths, latent_seed)
+    tx, rx = related_latents(n, 2 * d_x, widths, latent_seed)
     pairs, pilots = prepare_users(tx, rx, config)
     channels = sample_rayleigh_downlink(
         config.n_users, config.n_tx, config.n_rx, seed=channel_seed, dtype=torch.complex128

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from gymnasium.utils.env_checker import check_returned_data_not_reused
+from helpers import made_vector_env
 
 import semgym
 from semgym._runtime import device_side_checks
@@ -114,19 +115,10 @@ def test_float32_batch_tracks_float64_single_env():
 
 
 def test_make_vec_vector_entry_point_and_spaces():
-    venv = gym.make_vec(
-        "semgym/Interference-v0", num_envs=4, vectorization_mode="vector_entry_point", **SMALL
-    )
-    assert isinstance(venv, InterferenceVecEnv)
-    obs, infos = venv.reset(seed=3)
-    assert obs.shape == venv.observation_space.shape and obs.dtype == torch.float32
-    assert venv.observation_space.contains(obs.numpy())
+    _, _, infos = made_vector_env("semgym/Interference-v0", InterferenceVecEnv, 4, **SMALL)
     assert infos["nmse"].shape == (4, 3)
-    link = gym.make_vec(
-        "semgym/InterferenceLink-v0", num_envs=2, vectorization_mode="vector_entry_point", **SMALL
-    )
-    assert isinstance(link, InterferenceLinkVecEnv)
-    assert link.reset(seed=0)[0].shape == (2, link.single_observation_space.shape[0])
+    link, obs, _ = made_vector_env("semgym/InterferenceLink-v0", InterferenceLinkVecEnv, 2, **SMALL)
+    assert obs.shape == (2, link.single_observation_space.shape[0])
 
 
 def test_returned_data_is_never_reused():

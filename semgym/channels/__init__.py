@@ -7,7 +7,7 @@
 - :mod:`~semgym.channels.interference`: the interference-game scenario sampler and the
   federated downlink's Rayleigh channels.
 
-See ``docs/channels.md`` for the formulas, defaults and units.
+Formulas, defaults and units: https://semgym.readthedocs.io/en/latest/channels/
 """
 
 from __future__ import annotations

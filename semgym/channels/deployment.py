@@ -51,6 +51,11 @@ class _PairGeometry:
         """``(L_tx, L_rx)`` float64, metres: ``d[j, l]`` = distance from tx ``j`` to rx ``l``."""
         return torch.linalg.vector_norm(self._offsets(), dim=-1)
 
+    def direct_distances(self) -> torch.Tensor:
+        """``(L,)`` tx l → rx l distances (the diagonal of :meth:`distances`, bit for bit,
+        without the L × L matrix)."""
+        return torch.linalg.vector_norm(self.rx_positions - self.tx_positions, dim=-1)
+
     def departure_angles(self) -> torch.Tensor:
         """``(L_tx, L_rx)`` float64, radians: direction of rx ``l`` seen from tx ``j``."""
         off = self._offsets()

@@ -16,6 +16,7 @@ Also the federated paper's downlink channel, :func:`sample_rayleigh_downlink`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -123,6 +124,11 @@ class InterferenceChannelConfig:
         put("fading", check_choice("fading", self.fading, FADING_MODELS))
         if self.snr_db is not None:
             put("snr_db", check_finite("snr_db", self.snr_db))
+            if not -200.0 <= self.snr_db <= 300.0:
+                raise ValueError(f"snr_db must be in [-200, 300] dB, got {self.snr_db!r}")
+        for name, top in (("alpha", 1e6), ("tx_power_w", 1e9), ("link_distance_m", 1e7)):
+            if getattr(self, name) > top:
+                raise ValueError(f"{name} must be at most {top:g}, got {getattr(self, name)!r}")
 
     def deployment(self) -> LineDeployment:
         """The line of links this configuration describes."""
@@ -137,11 +143,29 @@ class InterferenceChannelConfig:
             self.reference_distance_m,
         )
 
+    def direct_gains(self) -> torch.Tensor:
+        """``(L,)`` float64 linear path gains of the direct links ``g[l, l]`` (the diagonal of
+        :meth:`path_gains`, without the L × L matrix)."""
+        return path_gain(
+            self.deployment().direct_distances(),
+            self.carrier_hz,
+            self.pathloss_exponent,
+            self.reference_distance_m,
+        )
+
+    def strongest_snr_db(self) -> float:
+        """The strongest signal any receiver hears over the noise, per receive antenna and
+        channel use at full power, 10·log10(max_l g_ll·P_max/σ²), dB: on the line every
+        interferer is at least as far as a link's own transmitter. What bounds the condition
+        number of every R_n the game computes."""
+        strongest = float(self.direct_gains().max()) * self.tx_power_w
+        return 10.0 * math.log10(strongest / self.noise_power_w())
+
     def noise_power_w(self) -> float:
         """σ² in watts: thermal, or from ``snr_db`` with the mean direct-link gain."""
         if self.snr_db is None:
             return thermal_noise_power(self.bandwidth_hz, self.noise_figure_db, self.temperature_k)
-        direct_gain = float(torch.diagonal(self.path_gains()).mean())
+        direct_gain = float(self.direct_gains().mean())
         return noise_power_from_snr(self.snr_db, direct_gain * self.tx_power_w)
 
 

@@ -8,7 +8,7 @@ import csv
 import sys
 from pathlib import Path
 
-from semgym.cli import HelpFormatter
+from semgym.cli import HelpFormatter, seed
 
 #: Figure names are checked when the command runs (the figure modules load on demand).
 SPECIAL = ("all", "report", "list")
@@ -32,7 +32,7 @@ def add_subparser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPa
     parser.add_argument("--out", default="docs/figures", help="folder of the PNGs and CSVs")
     parser.add_argument(
         "--seeds",
-        type=int,
+        type=seed,
         nargs="+",
         default=None,
         help="channel seeds (default: the papers' 27 42 100 123 144 200; --quick: 27 42)",
@@ -133,7 +133,22 @@ def _command(args: argparse.Namespace) -> int:
                 f"unknown figure {name!r}; choose from {', '.join(FIGURES)}, {', '.join(SPECIAL)}"
             )
     names = list(dict.fromkeys(names))
+    from semgym.figures.claims import CONVENTION_DOCS
+    from semgym.figures.figure import NO_CONVENTION
+
+    known = (NO_CONVENTION, *CONVENTION_DOCS)
+    if args.convention not in known:
+        return _fail(f"unknown --convention {args.convention!r}; choose one of {', '.join(known)}")
+    offered = [n for n in names if n != "report" and args.convention in FIGURES[n].conventions]
+    if args.convention != NO_CONVENTION and not offered:
+        return _fail(
+            f"--convention {args.convention!r} is offered by "
+            f"{', '.join(n for n, f in FIGURES.items() if args.convention in f.conventions)}, "
+            f"not by {', '.join(names)}"
+        )
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        return _fail(f"--out {str(out)!r} is a file, not a folder")
     seeds = tuple(args.seeds) if args.seeds else (QUICK_SEEDS if args.quick else PAPER_SEEDS)
     options = GridOptions(bank=args.bank, processing=processing, quick=args.quick)
     cache_dir = Path(args.cache_dir) if args.cache_dir else resolve_cache_dir() / "figures"
@@ -172,6 +187,12 @@ def _command(args: argparse.Namespace) -> int:
     if "report" in names:
         from semgym.figures.report import write_report
 
-        report = write_report(out, Path(args.report))
+        report_path = Path(args.report)
+        if report_path.is_dir() or report_path.suffix != ".md":
+            return _fail(f"--report {args.report!r} must name a Markdown file (.md)")
+        try:
+            report = write_report(out, report_path)
+        except ValueError as error:
+            return _fail(str(error))
         print(f"report → {report.path}: {report.held} of {report.total} claims held")
     return 0

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from semgym.cli import HelpFormatter
+from semgym.cli import HelpFormatter, positive_int
 from semgym.latents.bank import LatentBank, save_bank
 
 
@@ -53,8 +53,10 @@ def add_subparser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPa
         help="comma-separated timm model names (default: the papers' backbones)",
     )
     extract.add_argument("--root", default="data", help="CIFAR-10 download folder")
-    extract.add_argument("--limit", type=int, default=None, help="at most N samples per split")
-    extract.add_argument("--batch-size", type=int, default=64)
+    extract.add_argument(
+        "--limit", type=positive_int, default=None, help="at most N samples per split"
+    )
+    extract.add_argument("--batch-size", type=positive_int, default=64, help="images per batch")
     extract.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
     extract.add_argument(
         "--no-pretrained", action="store_true", help="random-init models (for testing)"
@@ -70,7 +72,7 @@ def add_subparser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPa
     ceilings.add_argument("name", nargs="?", default="mnist5k", help="bank (default: mnist5k)")
     ceilings.add_argument(
         "--rank",
-        type=int,
+        type=positive_int,
         default=160,
         help="real symbols of the rank-limited columns (default 160 = 2·K·N_T at K=10, N_T=8)",
     )

@@ -1,10 +1,9 @@
 """Pure, batched torch functions: every formula of semgym once.
 
-Every function takes tensors with leading batch dimensions and plain numbers, returns
-tensors and keeps no state; it runs on whatever device its inputs live on. The conventions
-(packing, normalized statistics, real-composite form) are in ``docs/design.md``; the slower
-straightforward paths that tests and benchmarks compare against are in
-:mod:`semgym.core.reference`.
+Every function takes tensors with leading batch dimensions and plain numbers, returns tensors and
+keeps no state; it runs on whatever device its inputs live on. The conventions (packing, normalized
+statistics, real-composite form) are in https://semgym.readthedocs.io/en/latest/design/; the slower
+straightforward paths that tests and benchmarks compare against are in :mod:`semgym.core.reference`.
 """
 
 from semgym.core.admm import (

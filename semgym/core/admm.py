@@ -1,9 +1,10 @@
 """ADMM steps of latent-space alignment (federated paper (5)–(18)), in normalized statistics.
 
-Every quantity is normalized by the number of pilots n (``docs/design.md``), so nothing here
-depends on n. With transmitter pilots X (d_x × n) of covariance R_x = X Xᴴ/n (the identity after
-whitening), targets Y_l, P_l = Y_l Xᴴ/n and R_y,l = Y_l Y_lᴴ/n, the per-user objective of (4)
-is, for a receiver G_l (d_y × A), a channel H_l (A × B) and a precoder F (B × d_x),
+Every quantity is normalized by the number of pilots n
+(https://semgym.readthedocs.io/en/latest/design/), so nothing here depends on n. With transmitter
+pilots X (d_x × n) of covariance R_x = X Xᴴ/n (the identity after whitening), targets Y_l, P_l = Y_l
+Xᴴ/n and R_y,l = Y_l Y_lᴴ/n, the per-user objective of (4) is, for a receiver G_l (d_y × A), a
+channel H_l (A × B) and a precoder F (B × d_x),
 
     J_l(F, G_l) = (1/n)‖Y_l − G_l H_l F X‖² + tr(G_l Σ_n Gᴴ_l)
                 = tr(R_y) − 2 Re tr(G H F Pᴴ) + tr(G H F R_x Fᴴ Hᴴ Gᴴ) + tr(G Σ_n Gᴴ).

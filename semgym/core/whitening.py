@@ -1,4 +1,4 @@
-"""Centering and whitening of latent samples, and its inverse (``docs/design.md``).
+"""Centering and whitening of latent samples, and its inverse (https://semgym.readthedocs.io/en/latest/design/).
 
 Samples are rows: ``x`` has shape (..., n, d). The transmitter's symbols are centered and
 whitened with the Cholesky factor of their sample covariance, so that X Xᴴ/n = I (A0 in the

@@ -12,7 +12,7 @@ import numpy as np
 from pettingzoo import ParallelEnv
 from pettingzoo.utils import parallel_to_aec, wrappers
 
-from semgym._validation import real_array
+from semgym._validation import check_seed, real_array
 from semgym.envs.config import EnvConfig, draw_seed
 
 #: What a PettingZoo ``step`` returns: observations, rewards, terminations, truncations, infos.
@@ -63,8 +63,9 @@ class SemgymParallelEnv(ParallelEnv):
         draw from the env's RNG when ``seed`` is None (so unseeded episodes still repeat after
         one seeded reset)."""
         if seed is not None:
+            seed = check_seed("seed", seed)
             self._np_random = np.random.default_rng(seed)
-            return int(seed)
+            return seed
         if self._np_random is None:
             self._np_random = np.random.default_rng()
         return draw_seed(self._np_random)
@@ -82,6 +83,8 @@ class SemgymParallelEnv(ParallelEnv):
 def episode_seed(env: gymnasium.Env, seed: int | None) -> int:
     """Seed a Gymnasium env's RNG (its ``reset(seed)`` contract) and return the channel seed of
     the episode: ``seed`` itself, or a draw from that RNG when ``seed`` is None."""
+    if seed is not None:
+        seed = check_seed("seed", seed)
     gymnasium.Env.reset(env, seed=seed)
     return draw_seed(env.np_random) if seed is None else int(seed)
 

@@ -41,7 +41,7 @@ from semgym.scenarios.interference import (
 )
 
 #: Action modes of the interference env and of the broadcast env.
-INTERFERENCE_ACTION_MODES = ("power", "normalized", "precoder")
+INTERFERENCE_ACTION_MODES = ("normalized", "power", "precoder")  # the first is the default
 BROADCAST_ACTION_MODES = ("precoder", "power")  # the first is the default
 
 

@@ -14,10 +14,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from semgym._validation import check_choice
 from semgym.envs._base import ParallelStep, SemgymParallelEnv, env_factories, episode_seed
 from semgym.envs.batch import BroadcastBatch
 from semgym.envs.codec import encode_precoder, precoder_action_size
-from semgym.envs.config import EnvConfig
+from semgym.envs.config import EnvConfig, check_dynamic_range
 from semgym.envs.observations import BROADCAST_OBSERVATION
 from semgym.scenarios import Downlink, DownlinkConfig, downlink_accuracy
 
@@ -32,10 +33,26 @@ class BroadcastEnvConfig(
     """The broadcast env's :class:`~semgym.envs.config.EnvConfig`: a
     :class:`~semgym.scenarios.DownlinkScenario` and the RL settings; builds the spaces."""
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_dynamic_range(self.scenario.config.snr_db, self.dtype, "snr_db")
+
     @property
     def tx_dim(self) -> int:
         """d_x, the AP's symbols (d/2 complex, or d real when widely linear)."""
         return self.scenario.users[0].pair.stats.tx_dim
+
+    def bytes_per_env(self) -> float:
+        """The downlink's tensors per env: every user's K·N_R × K·N_T channel, effective
+        channel and Wiener terms, and the shared precoder (see
+        :meth:`EnvConfig.bytes_per_env`)."""
+        s, config = self.scenario, self.scenario.config
+        real = 2 if s.processing == "widely_linear" else 1
+        m, d_x, users, k = s.n_modes, self.tx_dim, config.n_users, config.channel_uses
+        rx, tx = real * config.n_rx, real * config.n_tx
+        elements = users * (2 * k * k * rx * tx + 6 * m * m + 4 * m * d_x) + 4 * m * d_x
+        element = (8 if self.dtype == "float32" else 16) / real
+        return float(elements * element)
 
     def layout_sizes(self) -> dict[str, int]:
         """M (modes), L (users)."""
@@ -155,7 +172,9 @@ class BroadcastEnv(SemgymParallelEnv):
       0.5, 1.0).
     - ``reward="nmse"``, ``max_cycles=30``, ``action_mode="precoder"``.
     - ``info_accuracy=False``: report accuracy in infos whatever the reward.
-    - ``render_mode=None``: no rendering is implemented.
+    - ``render_mode=None``: ``"rgb_array"`` or ``"human"``: the access point and its users (each
+      user's link coloured by the NMSE of what it decodes), the energy on each pooled semantic
+      direction, and every user's NMSE (and accuracy when computed).
     - ``processing="linear"`` or ``"widely_linear"``, as in ``interference_v0``: widely
       linear, M is 2·K·N_T real modes and d_x the AP's d real symbols, and a ``precoder``
       action is the real F̄ itself, (M·d_x,).
@@ -175,14 +194,16 @@ class BroadcastEnv(SemgymParallelEnv):
 
     metadata = {
         "name": "broadcast_v0",
-        "render_modes": [],
+        "render_modes": ["human", "rgb_array"],
         "is_parallelizable": True,
+        "render_fps": 2,
     }
 
     def __init__(self, *, render_mode: str | None = None, **kwargs: Any) -> None:
         if render_mode is not None:
-            raise ValueError(f"render_mode must be None (no rendering), got {render_mode!r}")
+            check_choice("render_mode", render_mode, self.metadata["render_modes"])
         self.render_mode = render_mode
+        self._figure = None
         self._configure(env_config := BroadcastEnvConfig.from_kwargs(**kwargs))
         self.downlink_config: DownlinkConfig = self.scenario.config
         self.user_group = self.scenario.user_group
@@ -231,13 +252,25 @@ class BroadcastEnv(SemgymParallelEnv):
         if truncated:
             self.agents = []
         infos = {AGENT: self._info()}
+        if self.render_mode == "human":
+            self.render()
         return {AGENT: self._obs.copy()}, {AGENT: reward}, {AGENT: False}, {AGENT: truncated}, infos
 
-    def render(self) -> None:
-        gymnasium.logger.warn("BroadcastEnv has no rendering; render() returns None")
+    def render(self) -> np.ndarray | None:
+        if self.render_mode is None:
+            gymnasium.logger.warn("render() called without a render_mode")
+            return None
+        from semgym.envs.rendering import render_broadcast
+
+        image, self._figure = render_broadcast(self, self._figure, self.render_mode)
+        return image if self.render_mode == "rgb_array" else None
 
     def close(self) -> None:
-        pass
+        if self._figure is not None:
+            import matplotlib.pyplot as plt
+
+            plt.close(self._figure)
+            self._figure = None
 
     def state(self) -> np.ndarray:
         """The access point's observation (the only agent sees the whole state)."""
@@ -293,7 +326,7 @@ class BroadcastGymEnv(gymnasium.Env):
     the ``access_point``'s. Episode: truncated after ``max_cycles`` steps.
     """
 
-    metadata = {"render_modes": []}
+    metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 2}
 
     def __init__(self, render_mode: str | None = None, **kwargs: Any) -> None:
         self.multi = BroadcastEnv(render_mode=render_mode, **kwargs)
@@ -313,6 +346,9 @@ class BroadcastGymEnv(gymnasium.Env):
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         observations, rewards, _, truncations, infos = self.multi.step({AGENT: action})
         return observations[AGENT], rewards[AGENT], False, truncations[AGENT], infos[AGENT]
+
+    def render(self) -> np.ndarray | None:
+        return self.multi.render()
 
     def close(self) -> None:
         self.multi.close()

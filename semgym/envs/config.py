@@ -9,6 +9,7 @@ owns the observation layout (:mod:`semgym.envs.layout`) and the action spaces; i
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, ClassVar
@@ -16,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from semgym._validation import check_bool, check_choice, check_positive_int
+from semgym._validation import check_bool, check_choice, check_positive, check_positive_int
 from semgym.envs.layout import ObservationLayout, ObservationSpec
 
 #: Floating-point precision of the computations (observations are float32 either way).
@@ -27,6 +28,45 @@ REWARDS = ("nmse", "mse", "accuracy")
 BATCH_REWARDS = ("nmse", "mse")
 #: The channel seeds unseeded episodes draw from, [low, high).
 SEED_RANGE = (0, 2**31 - 1)
+#: The strongest received signal over the noise (dB) for which each precision computes every
+#: covariance's factorization exactly (measured at the paper's sizes: float32 failed from about
+#: 70 dB with close interferers, float64 from about 160 dB; the limits keep a margin).
+DYNAMIC_RANGE_DB = {"float32": 60.0, "float64": 140.0}
+#: Environment variable that sets the memory an env (a batch of envs) may plan to use, in GB;
+#: by default the memory of the device it runs on.
+MEMORY_LIMIT_VARIABLE = "SEMGYM_MEMORY_LIMIT_GB"
+
+
+def check_dynamic_range(snr_db: float, dtype: str, names: str) -> None:
+    """``ValueError`` naming ``names`` and ``dtype`` when signals ``snr_db`` above the noise are
+    beyond what ``dtype`` computes exactly (:data:`DYNAMIC_RANGE_DB`)."""
+    limit = DYNAMIC_RANGE_DB[dtype]
+    if snr_db > limit:
+        advice = "use dtype='float64' or lower it" if dtype == "float32" else "lower it"
+        raise ValueError(
+            f"{names}: the strongest signal is received {snr_db:.1f} dB above the noise, beyond "
+            f"the {limit:g} dB that dtype={dtype!r} computes exactly; {advice}"
+        )
+
+
+def memory_limit(device: torch.device | str = "cpu") -> float:
+    """Bytes an env's batch may plan to use: ``$SEMGYM_MEMORY_LIMIT_GB`` GB when set, else the
+    device's memory (the machine's RAM for the CPU)."""
+    text = os.environ.get(MEMORY_LIMIT_VARIABLE)
+    if text:
+        try:
+            return check_positive(MEMORY_LIMIT_VARIABLE, float(text)) * 1e9
+        except ValueError:
+            raise ValueError(
+                f"{MEMORY_LIMIT_VARIABLE} must be a number of GB > 0, got {text!r}"
+            ) from None
+    device = torch.device(device)
+    if device.type == "cuda":
+        return float(torch.cuda.get_device_properties(device).total_memory)
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # not POSIX: no limit we can read
+        return float("inf")
 
 
 def draw_seed(rng: np.random.Generator, seed_range: tuple[int, int] = SEED_RANGE) -> int:
@@ -126,11 +166,35 @@ class EnvConfig:
         """The sizes the observation's block sizes are written in (symbol → value)."""
         raise NotImplementedError
 
+    def bytes_per_env(self) -> float:
+        """An estimate of the memory one env of the batch uses during a step (its tensors and
+        the step's largest temporaries), bytes: within a small factor of what is measured,
+        enough to refuse absurd sizes before anything is allocated."""
+        raise NotImplementedError
+
+    def check_memory(self, batch_size: int, device: torch.device | str = "cpu") -> None:
+        """``ValueError`` with the estimate when ``batch_size`` envs would need more than
+        :func:`memory_limit` (raise it with ``$SEMGYM_MEMORY_LIMIT_GB``)."""
+        need = self.bytes_per_env() * batch_size
+        limit = memory_limit(device)
+        if need > limit:
+            raise ValueError(
+                f"these settings need about {need / 1e9:.3g} GB ({self.bytes_per_env() / 1e6:.3g} "
+                f"MB per env × {batch_size} envs: {self._size_summary()}), more than the "
+                f"{limit / 1e9:.3g} GB limit (the device's memory; {MEMORY_LIMIT_VARIABLE} "
+                "changes it): lower the sizes or the number of envs"
+            )
+
+    def _size_summary(self) -> str:
+        return ", ".join(f"{k} = {v}" for k, v in self.layout_sizes().items())
+
     @cached_property
     def observation_layout(self) -> ObservationLayout:
         """The observation of one agent: its blocks, sizes and slices."""
         return self.OBSERVATION.layout(**self.layout_sizes())
 
     def batch(self, batch_size: int = 1, device: torch.device | str = "cpu", **options: Any):
-        """The env's batch (:mod:`semgym.envs.batch`) of ``batch_size`` episodes."""
+        """The env's batch (:mod:`semgym.envs.batch`) of ``batch_size`` episodes, after
+        :meth:`check_memory`."""
+        self.check_memory(batch_size, device)
         return self.BATCH(self, batch_size=batch_size, device=device, **options)

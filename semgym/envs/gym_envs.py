@@ -24,7 +24,7 @@ class InterferenceGymEnv(gymnasium.Env):
     """Central controller of all L links.
 
     Action: ``(L·M,)`` — every link's action of the multi-agent env, concatenated (same bounds).
-    Observation: ``(L·(3M + 3),)`` — the multi-agent env's ``state()``.
+    Observation: ``(L·D,)`` — the multi-agent env's ``state()`` (every link's observation).
     Reward: mean over links of the per-link reward (``"nmse"``: −network NMSE).
     Episode: truncated after ``max_cycles`` steps. Info: per-link infos under ``"links"``,
     ``network_nmse``.

@@ -16,7 +16,7 @@ from semgym._validation import check_choice
 from semgym.envs._base import ParallelStep, SemgymParallelEnv, env_factories
 from semgym.envs.batch import InterferenceBatch
 from semgym.envs.codec import precoder_action_size
-from semgym.envs.config import EnvConfig
+from semgym.envs.config import EnvConfig, check_dynamic_range
 from semgym.envs.observations import INTERFERENCE_OBSERVATION
 from semgym.scenarios import (
     Evaluation,
@@ -36,6 +36,7 @@ class InterferenceEnvConfig(
     def __post_init__(self) -> None:
         super().__post_init__()
         scenario = self.scenario
+        check_dynamic_range(scenario.channel.strongest_snr_db(), self.dtype, "snr_db, tx_power_w")
         if scenario.enforce_caps and scenario.n_primaries and self.action_mode == "precoder":
             raise ValueError(
                 "enforce_caps scales powers per mode: it needs action_mode 'power' or "
@@ -51,6 +52,25 @@ class InterferenceEnvConfig(
     def observation_size(self) -> int:
         """D, a link's observation length."""
         return self.observation_layout.size
+
+    def bytes_per_env(self) -> float:
+        """The game's tensors per env: the channels every receiver hears (L² of them, as
+        K·N_R × K·N_T blocks on the dense structure of the precoder mode), every link's R_n,
+        whitened channel, R_H, modes and eigen work, the primaries' channels, and the step's
+        evaluation in pieces (see :meth:`EnvConfig.bytes_per_env`)."""
+        s = self.scenario
+        real = 2 if s.processing == "widely_linear" else 1
+        links, k, primaries = s.n_links, s.channel_uses, s.n_primaries
+        rx, tx = real * s.channel.n_rx_antennas, real * s.channel.n_tx_antennas
+        blocks, a, n = (1, k * rx, k * tx) if self.action_mode == "precoder" else (k, rx, tx)
+        elements = (
+            2 * links * links * blocks * a * n
+            + 8 * links * blocks * (a * a + a * n + n * n)
+            + 2 * primaries * links * blocks * (a * a + a * n)
+            + 16 * links * s.n_modes
+        )
+        element = (8 if self.dtype == "float32" else 16) / real
+        return float(elements * element)
 
     def link_action_space(self) -> gymnasium.spaces.Box:
         """A link's action space in this action mode."""
@@ -80,7 +100,7 @@ class InterferenceEnv(SemgymParallelEnv):
     | Parallel API       | Yes (AEC through ``interference_v0.env()``)                 |
     | Agents             | ``link_0`` … ``link_{L-1}`` (secondary links)              |
     | Action shape       | (M,) with M = K·N_T; (2M²,) for ``precoder``                |
-    | Action values      | ``power``: [0, K·P_max] W; ``normalized``/``precoder``: [-1, 1] |
+    | Action values      | ``normalized``, ``precoder``: [-1, 1]; ``power``: [0, K·P_max] W |
     | Observation shape  | <observation-shape>                                         |
     | Observation values | [-30, 30], float32                                          |
     | State shape        | L observations side by side, (L·D,)                         |
@@ -96,12 +116,12 @@ class InterferenceEnv(SemgymParallelEnv):
     whose Nash equilibrium is reached by best-response "semantic water-filling"
     (:class:`semgym.policies.BestResponse`).
 
-    **Action space.** ``action_mode="power"``: ``Box(0, K·P_max, (M,))`` watts per mode (the
-    paper's variable). The env projects it onto {p ≥ 0, Σp ≤ K·P_max} (Euclidean projection)
-    and reports ``infos[agent]["projected"] = True`` when that changed it.
-    ``action_mode="normalized"``: ``Box(-1, 1, (M,))`` mapped to u = (a + 1)/2 and
-    p = K·P_max · u / max(1, Σu): every action is feasible and every feasible p is reachable
-    (u = p/(K·P_max)); symmetric, as RL libraries prefer.
+    **Action space.** ``action_mode="normalized"`` (default): ``Box(-1, 1, (M,))`` mapped to
+    u = (a + 1)/2 and p = K·P_max · u / max(1, Σu): every action is feasible and every feasible
+    p is reachable (u = p/(K·P_max)); symmetric, as generic RL code expects.
+    ``action_mode="power"``: ``Box(0, K·P_max, (M,))`` watts per mode (the paper's variable).
+    The env projects it onto {p ≥ 0, Σp ≤ K·P_max} (Euclidean projection) and reports
+    ``infos[agent]["projected"] = True`` when that changed it.
     ``action_mode="precoder"``: ``Box(-1, 1, (2M²,))``, the link's whole precoder in the basis of
     its semantic directions: F̄ = (a[:M²] + j·a[M²:]).reshape(M, M) (rows: the K·N_T transmit
     dimensions, columns: semantic directions q̃_m), F_l = √(K·P_max) · F̄ Q̃_lᴴ / max(1, ‖F̄‖_F),
@@ -153,7 +173,8 @@ class InterferenceEnv(SemgymParallelEnv):
     - ``fading="rician"`` (K-factor ``rician_k=1.5``) or ``"rayleigh"``.
     - ``latents="mnist5k"``: latent bank (``"digits"``, ``"synthetic"``, or a file path).
     - ``tx_encoders``/``rx_encoders=None``: encoder per link (default: the bank's paper links).
-    - ``reward="nmse"``, ``max_cycles=50``, ``action_mode="power"``.
+    - ``reward="nmse"``, ``max_cycles=50``, ``action_mode="normalized"`` (or ``"power"``,
+      ``"precoder"``).
     - ``primary_users=0``: licensed primary links (not agents; placed by
       :meth:`semgym.scenarios.PrimaryUsers.on_line`);
       ``interference_cap=0.1``: each primary's cap I_max as a fraction of the interference it
@@ -168,7 +189,7 @@ class InterferenceEnv(SemgymParallelEnv):
     - ``info_accuracy=False``: report accuracy in infos whatever the reward.
     - ``render_mode=None``: ``"rgb_array"`` or ``"human"``.
     - ``processing="linear"``: the papers' complex-linear transceivers, or
-      ``"widely_linear"`` (any real-linear map of the real-composite latent, ``docs/design.md``):
+      ``"widely_linear"`` (any real-linear map of the real-composite latent, https://semgym.readthedocs.io/en/latest/design/):
       then every M in this manual is 2·K·N_T real modes (same budget), and precoder actions
       hold the real F̄ itself (no imaginary half).
     - ``dtype="float64"``: precision of the computations (``"float32"`` is what the vector env

@@ -1,6 +1,6 @@
 """The papers' figures from one command (``semgym figures``): sweeps as data, cached, local or
 on Ray, each figure a PNG drawn from the tidy CSV written next to it, and a report of which of
-the papers' claims the CSVs support (``docs/reproduction.md``).
+the papers' claims the CSVs support (https://semgym.readthedocs.io/en/latest/reproduction/).
 
 - :mod:`~semgym.figures.sweep`: points, the on-disk cache, the local and Ray runners.
 - :mod:`~semgym.figures.figure`: a figure's grid, CSV schema and plot; :func:`run_figure`.

@@ -27,7 +27,6 @@ import json
 import logging
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +34,9 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from semgym._files import atomic_write
 from semgym._validation import check_choice
-from semgym.scenarios.latents import PROCESSING
+from semgym.scenarios.latents import PROCESSING, cached_bank
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,9 @@ QUICK_SEEDS = (27, 42)
 PROCESSING_MODES = PROCESSING
 #: Where the points run.
 BACKENDS = ("local", "ray")
+#: Version of what a cached point holds (its rows' columns and meaning): part of every key, so
+#: a change of format never serves old rows.
+RESULT_FORMAT = 2
 
 Scalar = str | int | float | bool | None
 Row = dict[str, Scalar]
@@ -136,11 +139,16 @@ class Point:
         return dict(self.params)
 
     def key(self, seed: int) -> str:
-        """Hash of (kind, kind version, parameters, seed): the cache file's name."""
+        """Hash of everything the point's rows depend on: the kind and its version, the result
+        format, the content of its latent bank (not its name: a replaced or rebuilt bank file
+        is another key), the parameters and the seed. The cache file's name."""
+        bank = self.param_dict.get("bank")
         blob = json.dumps(
             {
                 "kind": self.kind,
                 "version": get_kind(self.kind).version,
+                "format": RESULT_FORMAT,
+                "bank": None if bank is None else cached_bank(str(bank)).fingerprint,
                 "params": [[k, v] for k, v in self.params],
                 "seed": int(seed),
             },
@@ -150,9 +158,12 @@ class Point:
 
 
 class PointCache:
-    """Rows of (point, seed) as JSON files under ``root/<kind>/<key>.json`` (atomic writes).
+    """Rows of (point, seed) as JSON files under ``root/<kind>/<key>.json``.
 
-    A file that cannot be read or belongs to another point is ignored (and recomputed).
+    Written atomically, each with the sha256 of its key and rows inside; read back only when
+    the file is a JSON object of this key whose rows match their checksum. A damaged, edited,
+    foreign or unreadable file is recomputed with a warning; a cache folder that cannot be
+    written to is warned about and the sweep goes on without it.
     """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
@@ -162,37 +173,46 @@ class PointCache:
         """The cache file of ``point`` at ``seed``."""
         return self.root / point.kind / f"{point.key(seed)}.json"
 
+    @staticmethod
+    def _digest(key: str, rows: list[Row]) -> str:
+        canonical = json.dumps({"key": key, "rows": rows}, sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
     def load(self, point: Point, seed: int) -> list[Row] | None:
-        """The cached rows, or None."""
-        path = self.path(point, seed)
+        """The cached rows, or None (nothing cached, or nothing that can be trusted)."""
+        path, key = self.path(point, seed), point.key(seed)
         try:
             blob = json.loads(path.read_text())
-        except (OSError, ValueError):
+        except FileNotFoundError:
             return None
-        if blob.get("key") != point.key(seed) or not isinstance(blob.get("rows"), list):
-            logger.warning("ignoring cache file %s: it belongs to another point", path)
+        except (OSError, ValueError) as error:
+            logger.warning("recomputing cached point %s: unreadable (%s)", path, error)
             return None
-        return blob["rows"]
+        if not isinstance(blob, dict) or blob.get("key") != key:
+            logger.warning("recomputing cached point %s: it belongs to another point", path)
+            return None
+        rows = blob.get("rows")
+        if not isinstance(rows, list) or blob.get("sha256") != self._digest(key, rows):
+            logger.warning("recomputing cached point %s: its rows fail their checksum", path)
+            return None
+        return rows
 
     def store(self, point: Point, seed: int, rows: list[Row]) -> None:
-        """Write the rows of ``point`` at ``seed``."""
-        path = self.path(point, seed)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write the rows of ``point`` at ``seed`` (atomically, checksummed); an unwritable
+        cache is logged and skipped."""
+        path, key = self.path(point, seed), point.key(seed)
         blob = {
-            "key": point.key(seed),
+            "key": key,
             "kind": point.kind,
             "params": [[k, v] for k, v in point.params],
             "seed": int(seed),
             "rows": rows,
+            "sha256": self._digest(key, rows),
         }
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(blob, handle)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            atomic_write(path, lambda handle: handle.write(json.dumps(blob).encode()))
+        except OSError as error:
+            logger.warning("could not cache point %s (%s); going on without it", path, error)
 
 
 #: Torch threads per point. One: the points' matrices are small, and on a shared CPU

@@ -20,12 +20,12 @@ Encoder names match ``[A-Za-z0-9_.-]+``. Heads missing from a file are trained o
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +34,15 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from semgym._files import (
+    atomic_write,
+    checksum_path,
+    exclusive,
+    read_checksum,
+    sha256_file,
+    write_checksum,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +214,19 @@ class LatentBank:
         object.__setattr__(self, "native_accuracy", MappingProxyType(dict(self.native_accuracy)))
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
 
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """A digest of the bank's content (latents, labels, split, heads): what a result
+        computed from the bank is keyed by. For a bank read from a checksummed file, the
+        file's verified sha256 (``file:`` prefix), which changes whenever the file does."""
+        digest = hashlib.sha256(json.dumps(sorted(self.latents)).encode())
+        for array in (self.labels, self.train_index, self.test_index):
+            digest.update(array.tobytes())
+        for enc in self.encoders:
+            digest.update(self.latents[enc].tobytes())
+            digest.update(self.heads[enc].weight.tobytes() + self.heads[enc].bias.tobytes())
+        return "content:" + digest.hexdigest()
+
     @property
     def encoders(self) -> tuple[str, ...]:
         """Encoder names, in bank order."""
@@ -311,6 +333,17 @@ def _validate(
         raise ValueError("train_index and test_index must be disjoint")
 
 
+def _integers(name: str, values: object) -> np.ndarray:
+    """``values`` as int64 if they are integers (integral floats included), else a
+    ``ValueError`` naming ``name`` (0.5 does not become row 0)."""
+    array = np.asarray(values)
+    if array.dtype.kind in "iu":
+        return array.astype(np.int64)
+    if array.dtype.kind == "f" and np.all(np.isfinite(array)) and np.all(array == np.round(array)):
+        return array.astype(np.int64)
+    raise ValueError(f"{name} must hold integers, got dtype {array.dtype} ({array.ravel()[:3]}…)")
+
+
 def make_bank(
     name: str,
     latents: Mapping[str, np.ndarray],
@@ -327,13 +360,16 @@ def make_bank(
     computed on the test split.
     """
     latents = {str(k): np.asarray(v, dtype=np.float32) for k, v in latents.items()}
-    labels = np.asarray(labels)
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"labels must be integers, got dtype {labels.dtype}")
-    labels = labels.astype(np.int64)
-    train = np.asarray(train_index, dtype=np.int64)
-    test = np.asarray(test_index, dtype=np.int64)
+    labels = _integers("labels", labels)
+    train = _integers("train_index", train_index)
+    test = _integers("test_index", test_index)
     _validate(latents, labels, train, test)
+    unseen = sorted(set(np.unique(labels[test]).tolist()) - set(np.unique(labels[train]).tolist()))
+    if unseen:
+        raise ValueError(
+            f"labels of the test split include classes {unseen} that the train split (the "
+            "heads' classes) never shows: no head could predict them"
+        )
     heads = dict(heads or {})
     for enc, array in latents.items():
         if enc not in heads:
@@ -358,50 +394,23 @@ def make_bank(
     )
 
 
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """Hex sha256 digest of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def checksum_path(path: str | os.PathLike[str]) -> Path:
-    """Where the sha256 of a bank file is stored: ``<file>.sha256`` beside it."""
-    path = Path(path)
-    return path.with_name(path.name + ".sha256")
-
-
-def _atomic_write_bytes(path: Path, writer: Any) -> str:
-    """Write through ``writer(handle)`` to a temp file in ``path``'s folder, then rename.
-
-    Returns the sha256 of what was written.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            writer(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        digest = sha256_file(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return digest
-
-
 def save_bank(bank: LatentBank, path: str | os.PathLike[str]) -> Path:
     """Write ``bank`` to ``path`` (``.npz``, see the module docstring) atomically.
 
-    The sha256 of the file is written beside it (``<path>.sha256``); loading checks it.
-    Returns the path written.
+    The sha256 of the file is written beside it (``<path>.sha256``); loading checks it. Two
+    processes saving one path take turns (a file lock), so the file and its checksum always
+    come from one writer. Returns the path written.
     """
     path = Path(path)
     if path.suffix != ".npz":
         raise ValueError(f"bank path must end in .npz, got {str(path)!r}")
+    with exclusive(path):
+        return write_bank(bank, path)
+
+
+def write_bank(bank: LatentBank, path: Path) -> Path:
+    """:func:`save_bank` for a caller that already holds ``path``'s lock
+    (:func:`semgym._files.exclusive`)."""
     arrays: dict[str, np.ndarray] = {
         "labels": bank.labels,
         "train_index": bank.train_index,
@@ -415,8 +424,8 @@ def save_bank(bank: LatentBank, path: str | os.PathLike[str]) -> Path:
     meta["name"] = bank.name
     meta["encoders"] = list(bank.encoders)
     arrays["meta"] = np.array(json.dumps(meta, sort_keys=True, default=str))
-    digest = _atomic_write_bytes(path, lambda handle: np.savez(handle, **arrays))
-    _atomic_write_bytes(checksum_path(path), lambda handle: handle.write(digest.encode() + b"\n"))
+    digest = atomic_write(path, lambda handle: np.savez(handle, **arrays))
+    write_checksum(path, digest)
     logger.info("wrote latent bank %s (%s)", path, digest[:12])
     return path
 
@@ -425,20 +434,25 @@ class BankFileError(ValueError):
     """A bank file that cannot be used: unreadable, checksum mismatch or malformed."""
 
 
-def verify_checksum(path: str | os.PathLike[str], *, required: bool) -> None:
-    """Raise :class:`BankFileError` if ``path``'s sha256 differs from ``<path>.sha256``.
+def verify_checksum(path: str | os.PathLike[str], *, required: bool) -> str:
+    """Raise :class:`BankFileError` if ``path``'s sha256 differs from the one kept beside it
+    (``<path>.sha256``, see :mod:`semgym._files`); returns the file's sha256.
 
-    A missing checksum file is an error only when ``required``.
+    A missing checksum file is an error only when ``required``; a damaged one (not a hex
+    digest) is a mismatch.
     """
+    actual = sha256_file(path)
     sidecar = checksum_path(path)
     if not sidecar.exists():
         if required:
             raise BankFileError(f"checksum file {sidecar} is missing")
-        return
-    expected = sidecar.read_text().strip().split()[0] if sidecar.read_text().strip() else ""
-    actual = sha256_file(path)
+        return actual
+    expected = read_checksum(path)
     if expected != actual:
-        raise BankFileError(f"checksum mismatch for {path}: expected {expected}, got {actual}")
+        raise BankFileError(
+            f"checksum mismatch for {path}: expected {expected or 'a hex sha256'}, got {actual}"
+        )
+    return actual
 
 
 def read_bank(path: str | os.PathLike[str], *, name: str | None = None) -> LatentBank:

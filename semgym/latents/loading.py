@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from semgym.latents.bank import BankFileError, LatentBank, read_bank, save_bank, verify_checksum
+from semgym._files import exclusive
+from semgym.latents.bank import BankFileError, LatentBank, read_bank, verify_checksum, write_bank
 from semgym.latents.embedded import RECIPES, build_embedded, recipe_hash, resolve_recipe
 from semgym.latents.synthetic import synthetic_bank
 
@@ -70,8 +71,8 @@ def load_bank(
         path = Path(name).expanduser()
         if not path.exists():
             raise ValueError(f"bank file {str(path)!r} does not exist")
-        verify_checksum(path, required=False)
-        return read_bank(path)
+        digest = verify_checksum(path, required=False)
+        return _known_file(read_bank(path), digest)
     if name == SYNTHETIC:
         return synthetic_bank(**options)
     if name not in RECIPES:
@@ -90,23 +91,31 @@ def load_bank(
     recipe, recipe_options = resolve_recipe(name, encoders=encoders, n_samples=n_samples)
     digest = recipe_hash(recipe, recipe_options)
     path = cached_bank_path(name, resolve_cache_dir(cache_dir), digest, recipe_options)
-    if path.exists() and not rebuild:
-        bank = _read_cached(path, digest)
-        if bank is not None:
-            return bank
-    bank = build_embedded(name, encoders=encoders, n_samples=n_samples, **build_options)
-    try:
-        save_bank(bank, path)
-    except OSError as error:
-        logger.warning("could not cache latent bank %s at %s: %s", name, path, error)
+    with exclusive(path):  # a second process waits for the first one's bank, then reads it
+        if path.exists() and not rebuild:
+            bank = _read_cached(path, digest)
+            if bank is not None:
+                return bank
+        bank = build_embedded(name, encoders=encoders, n_samples=n_samples, **build_options)
+        try:
+            write_bank(bank, path)
+        except OSError as error:
+            logger.warning("could not cache latent bank %s at %s: %s", name, path, error)
+    return bank
+
+
+def _known_file(bank: LatentBank, file_sha256: str) -> LatentBank:
+    """``bank`` read from a file whose sha256 was just computed: that digest is its
+    fingerprint (no second pass over its arrays)."""
+    bank.__dict__["fingerprint"] = f"file:{file_sha256}"
     return bank
 
 
 def _read_cached(path: Path, digest: str) -> LatentBank | None:
     """The cached bank at ``path`` if valid and built from recipe ``digest``, else None."""
     try:
-        verify_checksum(path, required=True)
-        bank = read_bank(path)
+        file_sha256 = verify_checksum(path, required=True)
+        bank = _known_file(read_bank(path), file_sha256)
     except (BankFileError, OSError) as error:
         logger.warning("cached latent bank %s is corrupt (%s); rebuilding", path, error)
         return None

@@ -123,7 +123,7 @@ class MultiLink(_Baseline):
     single-user optimum, a lower bound on any shared F's NMSE for that user); the other users
     decode what that slot's F gives them, and serving all L users takes L slots (L times the
     channel uses). So the env's per-step network NMSE is *not* the multi-link number: report
-    the bound itself from :func:`~semgym.solvers.multi_link` (``examples/broadcast_table.py``
+    the bound itself from :func:`~semgym.solvers.multi_link` (https://semgym.readthedocs.io/en/latest/envs/broadcast/
     does), and use this policy to check it in the env or to play the TDMA scheme.
     """
 

@@ -77,11 +77,13 @@ class Actor(nn.Module):
     """A deterministic MLP actor: observation (…, D) → action (…, A) in [-1, 1].
 
     Arguments:
-        weights, biases: the linear layers, (out, in) and (out,) each, input layer first.
+        weights: the linear layers' weights, (out, in) each, input layer first.
+        biases: their biases, (out,) each.
         activation: hidden activation, ``"tanh"`` or ``"relu"``.
         output: ``"clip"`` or ``"tanh"`` (see :data:`OUTPUTS`).
-        observation_mean, observation_scale: optional normalization of the MLP's input: it
-            sees (x − mean) / scale, clipped to ±``observation_clip`` when that is given.
+        observation_mean: optional centre of the MLP's input: it sees (x − mean) / scale.
+        observation_scale: optional scale of the MLP's input (> 0).
+        observation_clip: the normalized input is clipped to ± this when given.
         links: for a central controller of L links whose MLP is shared by the links: the
             observation is the state (…, L·D) and link l's action (A per link) comes from
             x_l = [o_l, mean of the other links' o_j] (2D entries, the MLP's input); the output
@@ -184,6 +186,18 @@ class Actor(nn.Module):
             "observation_clip": self.observation_clip,
             "links": self.links,
         }
+
+
+#: What :meth:`Actor.export` stores (``links`` may be absent in older checkpoints).
+_EXPORT_KEYS = (
+    "weights",
+    "biases",
+    "activation",
+    "output",
+    "observation_mean",
+    "observation_scale",
+    "observation_clip",
+)
 
 
 def _from_export(stored: Mapping[str, Any]) -> Actor:
@@ -309,14 +323,31 @@ class Learned:
         card_path = path.with_suffix(".json")
         if not card_path.is_file():
             raise ValueError(f"checkpoint {str(path)!r} has no model card {card_path.name!r}")
-        card = json.loads(card_path.read_text())
-        stored = torch.load(path, map_location="cpu", weights_only=True)
-        if stored.get("format") != FORMAT:
+        try:
+            card = json.loads(card_path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise ValueError(
-                f"checkpoint {path.name!r} has format {stored.get('format')!r}, "
-                f"this semgym reads format {FORMAT}"
+                f"model card {card_path.name!r} is not readable JSON: {error}"
+            ) from None
+        if not isinstance(card, dict):
+            raise ValueError(f"model card {card_path.name!r} must be a JSON object")
+        try:  # weights_only: tensors and plain containers, never code
+            stored = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as error:
+            raise ValueError(f"checkpoint {path.name!r} cannot be read: {error}") from None
+        if not isinstance(stored, dict) or stored.get("format") != FORMAT:
+            found = stored.get("format") if isinstance(stored, dict) else type(stored).__name__
+            raise ValueError(
+                f"checkpoint {path.name!r} has format {found!r}, this semgym reads format {FORMAT}"
             )
-        policy = cls(_from_export(stored), card)
+        missing = sorted(set(_EXPORT_KEYS) - set(stored))
+        if missing:
+            raise ValueError(f"checkpoint {path.name!r} lacks {', '.join(missing)}")
+        try:
+            actor = _from_export(stored)
+        except (TypeError, ValueError, AttributeError, RuntimeError) as error:
+            raise ValueError(f"checkpoint {path.name!r} is malformed: {error}") from None
+        policy = cls(actor, card)
         policy.check_layout(env)
         if env is None:
             policy.check_scenario()

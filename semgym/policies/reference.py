@@ -31,7 +31,7 @@ class _PowerPolicy:
         self,
         n_modes: int,
         budget: float,
-        action_mode: str = "power",
+        action_mode: str = "normalized",
         *,
         layout: ObservationLayout | None = None,
     ) -> None:
@@ -120,7 +120,7 @@ class RandomPolicy(_PowerPolicy):
         self,
         n_modes: int,
         budget: float,
-        action_mode: str = "power",
+        action_mode: str = "normalized",
         seed: int | None = 0,
         *,
         layout: ObservationLayout | None = None,

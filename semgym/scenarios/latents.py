@@ -1,23 +1,39 @@
 """Latent pairs of the scenarios: which encoders talk, their statistics and test latents.
 
-Semantic statistics depend on the latent pair only, so they are prepared once per process and
-per (bank, tx, rx) (and pilot fraction for the downlink) and shared by every episode.
+Semantic statistics depend on the latent pair only, so they are prepared once per (bank, tx,
+rx) (and pilot fraction for the downlink) and shared by every episode: in memory for the
+process, and on disk beside the banks (``<cache>/pairs``), so that a new process (a spawned
+worker, the next script) reads them instead of computing their SVDs again. A cached pair is
+keyed by the bank's content (:attr:`~semgym.latents.LatentBank.fingerprint`), the pair, its
+preparation, the file format and torch's version; it is written atomically under a file lock
+with its sha256 beside it, verified when read, and recomputed (with a warning) when anything
+does not match. An unwritable cache folder only costs the time.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
+import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from semgym import core
-from semgym.latents import LatentBank, load_bank, paper_links
+from semgym._files import atomic_write, exclusive, read_checksum, sha256_file, write_checksum
+from semgym.latents import LatentBank, load_bank, paper_links, resolve_cache_dir
+
+logger = logging.getLogger(__name__)
 
 _REAL = torch.float64
+#: Version of the prepared-pair cache files (part of every key).
+PAIR_CACHE_VERSION = 1
 
 #: Default AP and user groups of the embedded banks (federated paper Table I: a 192-d AP,
 #: heterogeneous users of different architectures; the homogeneous group runs the first).
@@ -26,7 +42,7 @@ EMBEDDED_USERS = ("levit_128s", "mlp", "effnet_lite0")
 #: User groups of the downlink.
 USER_GROUPS = ("heterogeneous", "homogeneous")
 #: Transceiver processing: the papers' complex-linear F, G on the packed symbols, or
-#: widely-linear ones (any real-linear map of the real-composite latent; ``docs/design.md``).
+#: widely-linear ones (any real-linear map of the real-composite latent; https://semgym.readthedocs.io/en/latest/design/).
 PROCESSING = ("linear", "widely_linear")
 
 
@@ -72,7 +88,38 @@ class LatentLink:
 def _prepare(
     bank_name: str, tx: str, rx: str, n_pilots: int | None, whiten: bool, processing: str
 ) -> LatentLink:
+    """The prepared pair: from the disk cache when a valid entry exists, else computed (and
+    cached)."""
     bank = cached_bank(bank_name)
+    key = {
+        "bank": bank.fingerprint,
+        "tx": tx,
+        "rx": rx,
+        "n_pilots": n_pilots,
+        "whiten_targets": whiten,
+        "processing": processing,
+        "version": PAIR_CACHE_VERSION,
+        "torch": torch.__version__,
+    }
+    text = json.dumps(key, sort_keys=True)
+    path = resolve_cache_dir() / "pairs" / f"{hashlib.sha256(text.encode()).hexdigest()}.pt"
+    with exclusive(path):
+        link = _read_pair(path, text, bank_name, tx, rx)
+        if link is None:
+            link = _compute_pair(bank, bank_name, tx, rx, n_pilots, whiten, processing)
+            _write_pair(path, text, link)
+    return link
+
+
+def _compute_pair(
+    bank: LatentBank,
+    bank_name: str,
+    tx: str,
+    rx: str,
+    n_pilots: int | None,
+    whiten: bool,
+    processing: str,
+) -> LatentLink:
     tx_train = torch.as_tensor(bank.train(tx), dtype=_REAL)
     rx_train = torch.as_tensor(bank.train(rx), dtype=_REAL)
     if n_pilots is not None:
@@ -82,6 +129,64 @@ def _prepare(
     )
     test = pair.tx_symbols(torch.as_tensor(bank.test(tx), dtype=_REAL))
     return LatentLink(bank_name, tx, rx, pair, test)
+
+
+_STATS = [f.name for f in dataclasses.fields(core.SemanticStatistics)]
+
+
+def _write_pair(path: Path, key: str, link: LatentLink) -> None:
+    """Cache ``link`` at ``path`` (atomic, checksummed); an unwritable folder is logged."""
+    pair = link.pair
+    content = {
+        "key": key,
+        "tensors": {
+            "tx_mean": pair.tx_whitener.mean,
+            "tx_factor": pair.tx_whitener.factor,
+            "rx_mean": pair.rx_whitener.mean,
+            "rx_factor": pair.rx_whitener.factor,
+            "test_symbols": link.test_symbols,
+            **{f"stats.{name}": getattr(pair.stats, name) for name in _STATS},
+        },
+        "flags": [
+            pair.tx_whitener.identity,
+            pair.rx_whitener.identity,
+            pair.widely_linear,
+            pair.tx_real_dim,
+            pair.rx_real_dim,
+        ],
+    }
+    try:
+        write_checksum(path, atomic_write(path, lambda handle: torch.save(content, handle)))
+    except OSError as error:
+        logger.warning("could not cache the pair %s → %s at %s: %s", link.tx, link.rx, path, error)
+
+
+def _read_pair(path: Path, key: str, bank_name: str, tx: str, rx: str) -> LatentLink | None:
+    """The cached pair at ``path`` if it is there, intact and of ``key``, else None (logged
+    when a file was there but could not be used)."""
+    if not path.exists():
+        return None
+    try:
+        if read_checksum(path) != sha256_file(path):
+            raise ValueError("checksum mismatch")
+        content = torch.load(path, map_location="cpu", weights_only=True)
+        if not isinstance(content, dict) or content.get("key") != key:
+            raise ValueError("another pair's entry")
+        t = content["tensors"]
+        tx_identity, rx_identity, widely_linear, tx_dim, rx_dim = content["flags"]
+        stats = core.SemanticStatistics(**{name: t[f"stats.{name}"] for name in _STATS})
+        pair = core.SemanticPair(
+            core.Whitener(t["tx_mean"], t["tx_factor"], bool(tx_identity)),
+            core.Whitener(t["rx_mean"], t["rx_factor"], bool(rx_identity)),
+            stats,
+            int(tx_dim),
+            int(rx_dim),
+            bool(widely_linear),
+        )
+        return LatentLink(bank_name, tx, rx, pair, t["test_symbols"])
+    except Exception as error:  # unreadable, foreign or malformed: recompute
+        logger.warning("cached pair %s is not usable (%s); recomputing", path, error)
+        return None
 
 
 @functools.lru_cache(maxsize=64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 from torch import Tensor
 
-from semgym._validation import check_positive_int, real_tensor
+from semgym._validation import check_mask, check_positive_int, check_seed, real_tensor
 from semgym.envs.config import SEED_RANGE, EnvConfig, draw_seed
 
 
@@ -74,21 +75,26 @@ class BatchedVectorEnv(VectorEnv):
     def reset(
         self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Tensor, dict[str, Any]]:
+        self._check_open()
         mask = None if options is None else options.get("reset_mask")
         if mask is not None:
-            mask = np.asarray(torch.as_tensor(mask).cpu(), dtype=bool)
-            if mask.shape != (self.num_envs,):
-                raise ValueError(f"reset_mask must have shape ({self.num_envs},), got {mask.shape}")
+            mask = check_mask("reset_mask", mask, self.num_envs)
             if not self._started:
                 raise ValueError("reset_mask needs a full reset() first")
         if seed is None:
             seeds: list[int | None] = [None] * self.num_envs
-        elif isinstance(seed, int | np.integer):
-            seeds = [int(seed) + i for i in range(self.num_envs)]
-        else:
-            seeds = [None if s is None else int(s) for s in seed]
+        elif isinstance(seed, numbers.Integral) and not isinstance(seed, bool | np.bool_):
+            first = check_seed("seed", seed)
+            seeds = [check_seed("seed", first + i) for i in range(self.num_envs)]
+        elif isinstance(seed, list | tuple | np.ndarray):
+            seeds = [None if s is None else check_seed("seed", s) for s in seed]
             if len(seeds) != self.num_envs:
                 raise ValueError(f"seed must be an int or {self.num_envs} seeds, got {len(seeds)}")
+        else:
+            raise ValueError(
+                f"seed must be None, an integer or a list of {self.num_envs} integers (or None), "
+                f"got {seed!r}"
+            )
         if not self._started:
             self._rngs = [seeding.np_random(s)[0] for s in seeds]
         chosen = np.ones(self.num_envs, dtype=bool) if mask is None else mask
@@ -103,6 +109,7 @@ class BatchedVectorEnv(VectorEnv):
         """Step the checked ``actions``; returns (observations, rewards, terminations,
         truncations, infos) with the ended envs autoreset (``final_obs`` and ``final_info``
         hold what they ended with)."""
+        self._check_open()
         if not self._started:
             raise RuntimeError("step() called before reset()")
         batch = self.batch
@@ -130,7 +137,15 @@ class BatchedVectorEnv(VectorEnv):
             raise ValueError(f"actions must have shape {want}, got {tuple(actions.shape)}")
         return actions
 
+    def close_extras(self, **kwargs: Any) -> None:
+        """Release the batch: a closed vector env refuses ``reset`` and ``step``."""
+        self._closed = True
+
     # --- internals ---------------------------------------------------------------------------
+    def _check_open(self) -> None:
+        if getattr(self, "_closed", False):
+            raise RuntimeError("this vector env is closed; make a new one")
+
     def _reset_envs(self, chosen: np.ndarray, seeds: list[int | None]) -> None:
         channel_seeds = list(self.batch.channel_seeds)
         for i in np.flatnonzero(chosen):

@@ -12,12 +12,13 @@ Resets follow TorchRL: ended envs wait for ``reset`` (collectors pass ``"_reset"
 draws their next channel realization from each env's own RNG, as the vector env's autoreset
 does.
 
-MAPPO's pieces, shared by the recipe (``examples/train_torchrl.py``) and the baseline
-(``baselines/mappo_torchrl.py``): :func:`mappo_modules` (a ``TanhNormal`` actor whose MLP every
-link shares, acting from its own observation, and a critic on each link's observation or, with
-``centralised=True``, on the state), :func:`mappo_loss` (``ClipPPOLoss`` on the group's keys
-with GAE) and :func:`mappo_update` (one collector batch: per-link done flags, advantages,
-epochs of minibatches).
+MAPPO's pieces, shared by the repository's recipe
+(https://semgym.readthedocs.io/en/latest/envs/vector/) and MAPPO baseline
+(https://semgym.readthedocs.io/en/latest/learned/): :func:`mappo_modules` (a ``TanhNormal`` actor
+whose MLP every link shares, acting from its own observation, and a critic on each link's
+observation or, with ``centralised=True``, on the state), :func:`mappo_loss` (``ClipPPOLoss`` on the
+group's keys with GAE) and :func:`mappo_update` (one collector batch: per-link done flags,
+advantages, epochs of minibatches).
 """
 
 from __future__ import annotations

@@ -17,11 +17,11 @@ One module per concept:
 - ``precoders``: :func:`evaluate_precoders`, arbitrary (unstructured) precoders scored in the
   game's channels.
 
-Structure (``docs/design.md``). Channels are H = I_K ⊗ H̄; a state is stored as ``n_blocks``
-diagonal blocks of every V_l: ``structure="block"`` keeps K blocks of N_T × N_T (one per channel
-use, so a best response is K eigenproblems of size N_T), ``structure="dense"`` keeps one block
-of K·N_T × K·N_T (one eigenproblem of size K·N_T). Each mode also records ``rank``: the index m
-of the semantic direction q̃_m (weight w_m) it carries, so F_l is fully determined. Best
+Structure (https://semgym.readthedocs.io/en/latest/design/). Channels are H = I_K ⊗ H̄; a state is
+stored as ``n_blocks`` diagonal blocks of every V_l: ``structure="block"`` keeps K blocks of N_T ×
+N_T (one per channel use, so a best response is K eigenproblems of size N_T), ``structure="dense"``
+keeps one block of K·N_T × K·N_T (one eigenproblem of size K·N_T). Each mode also records ``rank``:
+the index m of the semantic direction q̃_m (weight w_m) it carries, so F_l is fully determined. Best
 responses keep block-diagonal covariances block-diagonal, so both structures follow the same
 trajectory from the same block-diagonal start (tests show they reach the same MSE).
 """

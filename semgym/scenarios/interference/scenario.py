@@ -35,7 +35,7 @@ class InterferenceScenario:
             receive from all secondaries at full isotropic power (> 0).
         processing: ``"linear"`` (the papers' complex-linear transceivers, M = K·N_T complex
             modes) or ``"widely_linear"`` (the real-composite form, 2M real modes with the
-            same budget; ``docs/design.md``).
+            same budget; https://semgym.readthedocs.io/en/latest/design/).
         enforce_caps: the primaries' caps are a rule of the band, not only a score: every
             link's powers are scaled onto its share of the caps before they are transmitted
             (:func:`~semgym.core.scale_to_caps`; a no-op without primaries). False: the caps
