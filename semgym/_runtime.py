@@ -135,10 +135,24 @@ def _may_split(arguments: Sequence[tuple[Tensor | None, int]]) -> bool:
     return _pool(torch.get_num_threads()) is not None
 
 
+def broadcast_shapes(*shapes: Sequence[int]) -> torch.Size:
+    """The broadcast of ``shapes`` (NumPy's rules), written out rather than
+    ``torch.broadcast_shapes``: that one's first call imports torch's symbolic-shape machinery
+    (0.4 s of a new process's first step) and every call runs Python reference code."""
+    ndim = max((len(shape) for shape in shapes), default=0)
+    padded = [(1,) * (ndim - len(shape)) + tuple(shape) for shape in shapes]
+    out = []
+    for sizes in zip(*padded, strict=True):
+        other = {size for size in sizes if size != 1}
+        if len(other) > 1:
+            raise ValueError(f"shapes {[tuple(s) for s in shapes]} do not broadcast")
+        out.append(other.pop() if other else 1)
+    return torch.Size(out)
+
+
 def _batch_shape(arguments: Sequence[tuple[Tensor | None, int]]) -> torch.Size:
     """The broadcast batch shape of ``arguments`` (their shapes before their core dims)."""
-    shapes = (t.shape[: t.dim() - core] for t, core in arguments if t is not None)
-    return torch.broadcast_shapes(*shapes)
+    return broadcast_shapes(*(t.shape[: t.dim() - core] for t, core in arguments if t is not None))
 
 
 def _flattened(

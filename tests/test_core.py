@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import torch
 from helpers import CDTYPE, crandn, random_hpd, random_pair
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import minimize
 
 from semgym import core
@@ -712,3 +714,19 @@ def test_evaluation_in_pieces_equals_one_call(monkeypatch, processing, primary_u
         assert torch.equal(getattr(pieced.received, name), getattr(whole.received, name)), name
     assert torch.equal(pieced.mse, whole.mse)
     assert torch.equal(pieced.response.powers, whole.response.powers)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.lists(st.integers(0, 3), max_size=4), min_size=1, max_size=4))
+def test_broadcast_shapes_is_torchs(shapes: list[list[int]]) -> None:
+    """The runtime's broadcast (no symbolic-shape import, no Python reference code) against
+    torch's, shapes with zeros and ones included."""
+    from semgym._runtime import broadcast_shapes
+
+    try:
+        expected = torch.broadcast_shapes(*shapes)
+    except RuntimeError:
+        with pytest.raises(ValueError, match="broadcast"):
+            broadcast_shapes(*shapes)
+        return
+    assert broadcast_shapes(*shapes) == expected

@@ -24,6 +24,7 @@ import torch
 from scipy.linalg import solve_sylvester
 from torch import Tensor
 
+from semgym._runtime import broadcast_shapes
 from semgym._validation import check_positive
 from semgym.core.interference import effective_channel
 from semgym.core.linalg import hermitian_part, identity_like
@@ -153,7 +154,7 @@ def sylvester_precoder_step(
     """
     rho = _check_rho(rho)
     rhs = correlation + rho * (consensus - dual)
-    shape = torch.broadcast_shapes(gram.shape[:-2], rhs.shape[:-2], tx_covariance.shape[:-2])
+    shape = broadcast_shapes(gram.shape[:-2], rhs.shape[:-2], tx_covariance.shape[:-2])
     a = gram.expand(*shape, *gram.shape[-2:]).reshape(-1, *gram.shape[-2:])
     c = rhs.expand(*shape, *rhs.shape[-2:]).reshape(-1, *rhs.shape[-2:])
     r = tx_covariance.expand(*shape, *tx_covariance.shape[-2:]).reshape(

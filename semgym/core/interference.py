@@ -16,6 +16,7 @@ import math
 import torch
 from torch import Tensor
 
+from semgym._runtime import broadcast_shapes
 from semgym.core.linalg import (
     cholesky,
     hermitian_eigh,
@@ -80,7 +81,7 @@ def interference_by_block(interferers_adjoint: Tensor, tx_factors: Tensor, index
 def add_noise(interference: Tensor, noise_power: Tensor | float) -> Tensor:
     """σ² I + MUI: R_{n,l} (..., L, A, A) from the received MUI covariances (..., L, A, A)."""
     sigma2 = torch.as_tensor(noise_power, dtype=interference.real.dtype, device=interference.device)
-    shape = torch.broadcast_shapes(interference.shape, (*sigma2.shape, 1, 1, 1))
+    shape = broadcast_shapes(interference.shape, (*sigma2.shape, 1, 1, 1))
     noise = interference.expand(shape).clone()
     diagonal = torch.diagonal(noise, dim1=-2, dim2=-1)
     (diagonal.real if noise.is_complex() else diagonal).add_(sigma2[..., None, None])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from semgym._runtime import broadcast_shapes
 from semgym.core.linalg import hermitian_part, identity_like
 
 #: Relative ridge added to a sample covariance before its Cholesky factorization, as a
@@ -40,7 +41,7 @@ class Whitener:
         """Centered, whitened samples (..., n, d)."""
         centered = samples - self.mean.unsqueeze(-2)
         if self.identity:
-            batch = torch.broadcast_shapes(centered.shape[:-2], self.factor.shape[:-2])
+            batch = broadcast_shapes(centered.shape[:-2], self.factor.shape[:-2])
             return centered.expand(*batch, *centered.shape[-2:])
         return torch.linalg.solve_triangular(self.factor, centered.mT, upper=False).mT
 
