@@ -108,6 +108,44 @@ def test_an_unwritable_figure_cache_warns_and_goes_on(tmp_path: Path, caplog) ->
     assert rows and stats.computed_seeds == 1 and "could not cache" in caplog.text
 
 
+def test_two_sweeps_of_one_point_compute_it_once(tmp_path: Path, monkeypatch) -> None:
+    """Two sweeps of the same point at once (threads here; processes alike: the lock is a
+    file lock): one computes it, the other waits and reads its rows."""
+    import threading
+
+    from semgym.figures import sweep
+
+    compute = sweep.compute_point
+    calls = []
+
+    def slow(*args, **kwargs):
+        calls.append(1)
+        time.sleep(0.5)
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(sweep, "compute_point", slow)
+    cache, point, out = PointCache(tmp_path / "points"), _point("synthetic"), []
+    threads = [threading.Thread(target=lambda: out.append(_sweep(point, cache))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and json.dumps(out[0][0]) == json.dumps(out[1][0])
+    assert sorted(stats.computed_seeds for _, stats in out) == [0, 1]
+
+
+def test_an_unwritable_cache_folder_costs_only_time(tmp_path: Path, monkeypatch, caplog) -> None:
+    """Prepared pairs that cannot be cached are computed, with a warning."""
+    from semgym.scenarios import latents
+
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("SEMGYM_CACHE", str(blocked))
+    with caplog.at_level("WARNING", logger="semgym.scenarios"):
+        link = latents._prepare("synthetic", "tx", "rx", None, False, "linear")
+    assert link.pair.stats.tx_dim > 0 and "could not cache the pair" in caplog.text
+
+
 # --- 3. wrong types and values are named -------------------------------------------------------
 @pytest.mark.parametrize("value", ["False", 0, 1, None, "yes"])
 def test_info_accuracy_must_be_a_real_boolean(value) -> None:

@@ -34,7 +34,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from semgym._files import atomic_write
+from semgym._files import atomic_write, exclusive
 from semgym._validation import check_choice
 from semgym.scenarios.latents import PROCESSING, cached_bank
 
@@ -172,6 +172,12 @@ class PointCache:
     def path(self, point: Point, seed: int) -> Path:
         """The cache file of ``point`` at ``seed``."""
         return self.root / point.kind / f"{point.key(seed)}.json"
+
+    def claim(self, point: Point) -> contextlib.AbstractContextManager[None]:
+        """Hold ``point``'s lock while its missing seeds are computed and stored: a second
+        process sweeping the same point waits, then finds the rows instead of computing them
+        again."""
+        return exclusive(self.root / point.kind / f"{point.key(-1)}.point")
 
     @staticmethod
     def _digest(key: str, rows: list[Row]) -> str:
@@ -355,7 +361,13 @@ def run_sweep(
             _run_on_ray(stats.tasks, done, address=address, bar=bar)
         else:
             for point, missing in stats.tasks:
-                done(point, compute_point(point.kind, point.param_dict, missing))
+                with cache.claim(point):
+                    ready = {s: rows for s in missing if (rows := cache.load(point, s)) is not None}
+                    results.update({(point, s): rows for s, rows in ready.items()})
+                    stats.cached_seeds += len(ready)
+                    left = tuple(s for s in missing if s not in ready)
+                    if left:
+                        done(point, compute_point(point.kind, point.param_dict, left))
                 bar.update(1)
     rows = [row for point in points for seed in seeds for row in results[point, seed]]
     return rows, stats
