@@ -12,7 +12,7 @@ import numpy as np
 from pettingzoo import ParallelEnv
 from pettingzoo.utils import parallel_to_aec, wrappers
 
-from semgym._validation import check_seed, real_array
+from semgym._validation import check_choice, check_seed, real_array
 from semgym.envs.config import EnvConfig, draw_seed
 
 #: What a PettingZoo ``step`` returns: observations, rewards, terminations, truncations, infos.
@@ -36,6 +36,32 @@ class SemgymParallelEnv(ParallelEnv):
     _observation_spaces: dict[str, gymnasium.spaces.Box]
     _action_spaces: dict[str, gymnasium.spaces.Box]
     _np_random: np.random.Generator | None
+    #: The function of :mod:`semgym.envs.rendering` that draws the env.
+    _RENDERER: str
+
+    def render(self) -> np.ndarray | None:
+        if self.render_mode is None:
+            gymnasium.logger.warn("render() called without a render_mode")
+            return None
+        from semgym.envs import rendering
+
+        draw = getattr(rendering, self._RENDERER)
+        image, self._figure = draw(self, self._figure, self.render_mode)
+        return image if self.render_mode == "rgb_array" else None
+
+    def close(self) -> None:
+        if self._figure is not None:
+            import matplotlib.pyplot as plt
+
+            plt.close(self._figure)
+            self._figure = None
+
+    def _set_render_mode(self, render_mode: str | None) -> None:
+        """Adopt a render mode of ``metadata["render_modes"]`` (or None)."""
+        if render_mode is not None:
+            check_choice("render_mode", render_mode, self.metadata["render_modes"])
+        self.render_mode = render_mode
+        self._figure = None
 
     def observation_space(self, agent: str) -> gymnasium.spaces.Box:
         return self._observation_spaces[agent]

@@ -14,7 +14,6 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from semgym._validation import check_choice
 from semgym.envs._base import ParallelStep, SemgymParallelEnv, env_factories, episode_seed
 from semgym.envs.batch import BroadcastBatch
 from semgym.envs.codec import encode_precoder, precoder_action_size
@@ -192,6 +191,7 @@ class BroadcastEnv(SemgymParallelEnv):
     **Version history.** v0: initial release.
     """
 
+    _RENDERER = "render_broadcast"
     metadata = {
         "name": "broadcast_v0",
         "render_modes": ["human", "rgb_array"],
@@ -200,10 +200,7 @@ class BroadcastEnv(SemgymParallelEnv):
     }
 
     def __init__(self, *, render_mode: str | None = None, **kwargs: Any) -> None:
-        if render_mode is not None:
-            check_choice("render_mode", render_mode, self.metadata["render_modes"])
-        self.render_mode = render_mode
-        self._figure = None
+        self._set_render_mode(render_mode)
         self._configure(env_config := BroadcastEnvConfig.from_kwargs(**kwargs))
         self.downlink_config: DownlinkConfig = self.scenario.config
         self.user_group = self.scenario.user_group
@@ -255,22 +252,6 @@ class BroadcastEnv(SemgymParallelEnv):
         if self.render_mode == "human":
             self.render()
         return {AGENT: self._obs.copy()}, {AGENT: reward}, {AGENT: False}, {AGENT: truncated}, infos
-
-    def render(self) -> np.ndarray | None:
-        if self.render_mode is None:
-            gymnasium.logger.warn("render() called without a render_mode")
-            return None
-        from semgym.envs.rendering import render_broadcast
-
-        image, self._figure = render_broadcast(self, self._figure, self.render_mode)
-        return image if self.render_mode == "rgb_array" else None
-
-    def close(self) -> None:
-        if self._figure is not None:
-            import matplotlib.pyplot as plt
-
-            plt.close(self._figure)
-            self._figure = None
 
     def state(self) -> np.ndarray:
         """The access point's observation (the only agent sees the whole state)."""

@@ -12,7 +12,6 @@ import gymnasium
 import numpy as np
 import torch
 
-from semgym._validation import check_choice
 from semgym.envs._base import ParallelStep, SemgymParallelEnv, env_factories
 from semgym.envs.batch import InterferenceBatch
 from semgym.envs.codec import precoder_action_size
@@ -207,6 +206,7 @@ class InterferenceEnv(SemgymParallelEnv):
     **Version history.** v0: initial release.
     """
 
+    _RENDERER = "render_interference"
     metadata = {
         "name": "interference_v0",
         "render_modes": ["human", "rgb_array"],
@@ -215,9 +215,7 @@ class InterferenceEnv(SemgymParallelEnv):
     }
 
     def __init__(self, *, render_mode: str | None = None, **kwargs: Any) -> None:
-        if render_mode is not None:
-            check_choice("render_mode", render_mode, self.metadata["render_modes"])
-        self.render_mode = render_mode
+        self._set_render_mode(render_mode)
         self._configure(config := InterferenceEnvConfig.from_kwargs(**kwargs))
         self.channel_config = config.scenario.channel
         self.channel_uses = config.scenario.channel_uses
@@ -235,7 +233,6 @@ class InterferenceEnv(SemgymParallelEnv):
         self._action_spaces = {a: act for a in self.possible_agents}
         self._observation_spaces = {a: obs for a in self.possible_agents}
         self.state_space = config.state_space()
-        self._figure = None
 
     # --- API -----------------------------------------------------------------------------------
     def reset(
@@ -266,22 +263,6 @@ class InterferenceEnv(SemgymParallelEnv):
         if self.render_mode == "human":
             self.render()
         return observations, rewards, terminations, truncations, infos
-
-    def render(self) -> np.ndarray | None:
-        if self.render_mode is None:
-            gymnasium.logger.warn("render() called without a render_mode")
-            return None
-        from semgym.envs.rendering import render_interference
-
-        image, self._figure = render_interference(self, self._figure, self.render_mode)
-        return image if self.render_mode == "rgb_array" else None
-
-    def close(self) -> None:
-        if self._figure is not None:
-            import matplotlib.pyplot as plt
-
-            plt.close(self._figure)
-            self._figure = None
 
     def state(self) -> np.ndarray:
         """All links' observations concatenated, (L·D,) float32 (for central critics)."""
