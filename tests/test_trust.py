@@ -284,6 +284,7 @@ def test_a_damaged_checksum_file_rebuilds_instead_of_crashing(tmp_path: Path, ca
         (["figures", "report", "--out", "FILE"], "--out"),
         (["figures", "report", "--report", "DIR"], "--report"),
         (["figures", "nope"], "unknown figure"),
+        (["figures", "report", "--out", "DIR", "--report", "DIR/report.md"], "no figure CSVs"),
         (["latents", "ceilings", "nope"], "unknown bank"),
         (["latents", "info", "nope"], "unknown bank"),
     ],
@@ -291,7 +292,7 @@ def test_a_damaged_checksum_file_rebuilds_instead_of_crashing(tmp_path: Path, ca
 def test_cli_mistakes_are_one_line_naming_the_argument(argv, words, tmp_path, capsys) -> None:
     (tmp_path / "FILE").write_text("")
     (tmp_path / "DIR").mkdir()
-    argv = [str(tmp_path / a) if a in ("FILE", "DIR") else a for a in argv]
+    argv = [str(tmp_path / a) if a.startswith(("FILE", "DIR")) else a for a in argv]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert words in err and "Traceback" not in err and len(err.splitlines()) == 1, err
