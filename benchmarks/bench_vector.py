@@ -218,6 +218,9 @@ def main() -> None:
             except torch.cuda.OutOfMemoryError:
                 print(f"(stopped at {n} envs: out of GPU memory)")
                 break
+            except ValueError as error:  # the env's own estimate refuses what cannot fit
+                print(f"(stopped at {n} envs: {error})")
+                break
             rows.append((f"vector env ({n} envs, CUDA)", rate))
             if n == 1024:
                 wide_gpu, _ = vector_rate(args.latents, n, "cuda", args.seconds, "widely_linear")
