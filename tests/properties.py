@@ -80,6 +80,7 @@ def interference_kwargs(draw: st.DrawFn, *, primary: bool = True) -> dict[str, A
         "fading": draw(st.sampled_from(("rician", "rayleigh"))),
         "action_mode": draw(st.sampled_from(INTERFERENCE_MODES)),
         "reward": draw(st.sampled_from(("nmse", "mse"))),
+        "reward_scope": draw(st.sampled_from(("link", "team"))),
         "primary_users": draw(PRIMARIES) if primary else 0,
     }
     if kw["primary_users"] and kw["action_mode"] != "precoder":
@@ -377,6 +378,7 @@ class Facts(NamedTuple):
     primaries: int
     single: bool  # computed in float32: actions are rounded to float32 first
     enforced: bool = False  # primaries' caps enforced on the actions
+    team: bool = False  # every agent receives the network's reward
 
 
 def facts_of(kw: Mapping[str, Any], dtype: str | None = None) -> Facts:
@@ -393,6 +395,7 @@ def facts_of(kw: Mapping[str, Any], dtype: str | None = None) -> Facts:
         kw["primary_users"],
         (dtype or kw.get("dtype", "float64")) == "float32",
         bool(kw.get("enforce_caps")) and bool(kw["primary_users"]),
+        kw.get("reward_scope") == "team",
     )
 
 
@@ -426,8 +429,13 @@ def check_interference_step(
 ) -> None:
     observations, rewards, terminations, truncations, infos = out
     check_interference(env, facts, observations, infos, actions)
+    network = float(np.mean([-info[facts.reward] for info in infos.values()]))
+    rtol = 1e-6 if facts.single else 1e-12  # the mean taken in the computation's precision
     for agent in observations:
-        assert rewards[agent] == -infos[agent][facts.reward]
+        if facts.team:  # every agent the network's mean
+            assert abs(rewards[agent] - network) <= rtol * max(1.0, abs(network))
+        else:
+            assert rewards[agent] == -infos[agent][facts.reward]
         assert terminations[agent] is False and truncations[agent] is False
     assert all_finite(out)
 

@@ -34,6 +34,7 @@ CONFIGS = {  # the papers' watts unless a mode is named (the env's default is "n
     "primary": {"n_links": 3, "primary_users": 2, "action_mode": "power"},
     "normalized": {"n_links": 3, "action_mode": "normalized"},
     "precoder": {"n_links": 3, "action_mode": "precoder"},
+    "team": {"n_links": 3, "action_mode": "normalized", "reward_scope": "team"},
 }
 
 
@@ -334,3 +335,27 @@ def test_scenario_designs_played_in_the_env_match_the_solvers() -> None:
         assert torch.allclose(got, expected, rtol=1e-4), (type(policy).__name__, got, expected)
     with pytest.raises(ValueError, match="precoder"):
         MuiLess(interference_v0.parallel_env(**kw))
+
+
+def test_team_rewards_are_the_network_mean_of_the_link_rewards() -> None:
+    """``reward_scope="team"`` gives every agent the mean of what the links earn under the
+    default scope, step by step (same seed, same actions), in the PettingZoo env and the vector
+    env's per-link rewards."""
+    from semgym.vector import InterferenceVecEnv
+
+    link = interference_v0.parallel_env(**_kwargs("L3"), reward="mse")
+    team = interference_v0.parallel_env(**_kwargs("L3"), reward="mse", reward_scope="team")
+    link.reset(seed=4)
+    team.reset(seed=4)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        actions = {a: rng.uniform(0, 1, link.n_modes).astype(np.float32) for a in link.agents}
+        _, own, *_ = link.step(actions)
+        _, shared, *_ = team.step(actions)
+        mean = np.mean(list(own.values()))
+        assert len(set(own.values())) > 1  # the links earn different rewards alone
+        assert all(v == pytest.approx(mean, rel=1e-12) for v in shared.values())
+    venv = InterferenceVecEnv(2, **_kwargs("L3"), reward_scope="team")
+    venv.reset(seed=4)
+    _, rewards, *_ = venv.step_links(venv.best_response_actions().reshape(2, 3, -1))
+    torch.testing.assert_close(rewards, rewards.mean(-1, keepdim=True).expand_as(rewards))

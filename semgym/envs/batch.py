@@ -45,6 +45,14 @@ INTERFERENCE_ACTION_MODES = ("normalized", "power", "precoder")  # the first is 
 BROADCAST_ACTION_MODES = ("precoder", "power")  # the first is the default
 
 
+def team_scope(per_link: Tensor, scope: str) -> Tensor:
+    """Per-link rewards (..., L) for ``scope``: as they are (``"link"``), or every link the
+    network's mean (``"team"``); network rewards (B,) are left as they are."""
+    if scope == "link" or per_link.dim() < 2:
+        return per_link
+    return per_link.mean(-1, keepdim=True).expand_as(per_link)
+
+
 class _Batch:
     """What both batches share: sizes, dtypes, episode counters, the action check and rewards.
 
@@ -111,11 +119,10 @@ class _Batch:
 
     def rewards(self, kind: str) -> Tensor:
         """Rewards: ``"nmse"`` → −NMSE, ``"mse"`` → −MSE (per link (B, L) in the interference
-        batch, the network's (B,) in the broadcast batch)."""
+        batch, the network's (B,) in the broadcast batch); with the configuration's
+        ``reward_scope="team"`` every link receives the mean over links."""
         mse, nmse = self._scores()
-        if kind == "mse":
-            return -mse
-        return -nmse
+        return team_scope(-mse if kind == "mse" else -nmse, self.config.reward_scope)
 
     def check_actions(self, actions: Tensor, shape: tuple[int, ...]) -> Tensor:
         """``actions`` as a ``shape`` tensor of the real dtype on the device.

@@ -26,6 +26,9 @@ DTYPES = {"float64": torch.complex128, "float32": torch.complex64}
 REWARDS = ("nmse", "mse", "accuracy")
 #: Reward kinds of the vector envs (``"accuracy"`` simulates the test set per env and step).
 BATCH_REWARDS = ("nmse", "mse")
+#: Whose objective each agent receives: its own link's (the game), or the network's (every
+#: agent the mean over links: a cooperative team).
+REWARD_SCOPES = ("link", "team")
 #: The channel seeds unseeded episodes draw from, [low, high).
 SEED_RANGE = (0, 2**31 - 1)
 #: The strongest received signal over the noise (dB) for which each precision computes every
@@ -91,6 +94,8 @@ class EnvConfig:
         info_accuracy: report accuracy in infos (True when the reward is accuracy).
         dtype: ``"float64"`` or ``"float32"``, the precision of the computations.
         vectorized: the configuration of a vector env (no test-set simulation per step).
+        reward_scope: ``"link"`` (each agent its own link's reward) or ``"team"`` (each agent
+            the network's: the mean of the links' rewards).
     """
 
     scenario: Any
@@ -100,6 +105,7 @@ class EnvConfig:
     info_accuracy: bool
     dtype: str
     vectorized: bool = False
+    reward_scope: str = "link"
 
     SCENARIO: ClassVar[Any]
     BATCH: ClassVar[Any]
@@ -126,6 +132,7 @@ class EnvConfig:
             )
         check_choice("action_mode", self.action_mode, self.ACTION_MODES)
         check_choice("dtype", self.dtype, DTYPES)
+        check_choice("reward_scope", self.reward_scope, REWARD_SCOPES)
         info_accuracy = check_bool("info_accuracy", self.info_accuracy)
         if vectorized and info_accuracy:
             raise ValueError("info_accuracy is a single-env feature (a test-set simulation)")
@@ -143,6 +150,7 @@ class EnvConfig:
         info_accuracy: bool = False,
         dtype: str = "float64",
         vectorized: bool = False,
+        reward_scope: str = "link",
         **scenario: Any,
     ) -> EnvConfig:
         """The configuration of the env built with these keyword arguments (no
@@ -155,6 +163,7 @@ class EnvConfig:
             info_accuracy,
             dtype,
             vectorized,
+            reward_scope,
         )
 
     @property

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from semgym.envs._base import ParallelStep, SemgymParallelEnv, env_factories
-from semgym.envs.batch import InterferenceBatch
+from semgym.envs.batch import InterferenceBatch, team_scope
 from semgym.envs.codec import precoder_action_size
 from semgym.envs.config import EnvConfig, check_dynamic_range
 from semgym.envs.observations import INTERFERENCE_OBSERVATION
@@ -143,7 +143,9 @@ class InterferenceEnv(SemgymParallelEnv):
     **Rewards.** ``"nmse"`` (default): −NMSE_l; ``"mse"``: −MSE_l (the paper's objective, summed
     over complex latent dimensions); ``"accuracy"``: the receiver's test-split accuracy after
     simulating the test set through F, H, MUI, noise and G (slow: a simulation per step).
-    MSE is the exact closed form (8) with every link's new precoder.
+    MSE is the exact closed form (8) with every link's new precoder. ``reward_scope="team"``
+    gives every agent the network's reward instead, the mean over links (a cooperative team;
+    the infos still report every link's own scores).
 
     **Starting state.** ``reset(seed)`` draws a channel realization (``seed`` is the channel
     seed: the paper's seeds are {27, 42, 100, 123, 144, 200}) and Algorithm 1's random
@@ -174,6 +176,8 @@ class InterferenceEnv(SemgymParallelEnv):
     - ``tx_encoders``/``rx_encoders=None``: encoder per link (default: the bank's paper links).
     - ``reward="nmse"``, ``max_cycles=50``, ``action_mode="normalized"`` (or ``"power"``,
       ``"precoder"``).
+    - ``reward_scope="link"``: each agent its own link's reward, or ``"team"``: every agent the
+      mean over links.
     - ``primary_users=0``: licensed primary links (not agents; placed by
       :meth:`semgym.scenarios.PrimaryUsers.on_line`);
       ``interference_cap=0.1``: each primary's cap I_max as a fraction of the interference it
@@ -316,7 +320,8 @@ class InterferenceEnv(SemgymParallelEnv):
 
     def _rewards(self) -> dict[str, float]:
         if self.reward_kind == "accuracy":
-            values = self._accuracy
+            values = team_scope(torch.as_tensor(self._accuracy)[None], self.config.reward_scope)[0]
+            values = values.numpy()
         else:
             values = self.batch.rewards(self.reward_kind)[0].numpy()
         return {a: float(values[i]) for i, a in enumerate(self.possible_agents) if a in self.agents}
