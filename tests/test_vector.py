@@ -145,8 +145,16 @@ def test_partial_reset_and_seeding():
         {"primary_users": 1, "enforce_caps": True, "action_mode": "normalized"},
         {"processing": "widely_linear"},
         {"processing": "widely_linear", "primary_users": 1},
+        {"differentiable": True, "primary_users": 1},
     ],
-    ids=["plain", "primaries", "enforced-caps", "widely-linear", "widely-linear-primaries"],
+    ids=[
+        "plain",
+        "primaries",
+        "enforced-caps",
+        "widely-linear",
+        "widely-linear-primaries",
+        "differentiable",
+    ],
 )
 def test_step_never_reads_tensors_on_the_host(monkeypatch, extra):
     """The accelerator path (device-side checks) runs a whole episode without .item(), bool(),
@@ -166,7 +174,12 @@ def test_step_never_reads_tensors_on_the_host(monkeypatch, extra):
             for name in ("item", "tolist", "cpu", "numpy", "__bool__", "__float__", "__int__"):
                 patch.setattr(torch.Tensor, name, forbidden)
             for _ in range(3):
+                if extra.get("differentiable"):
+                    actions = actions.clone().requires_grad_(True)
                 out = venv.step(actions)
+                if extra.get("differentiable"):  # and back: the gradient reaches the actions
+                    (gradient,) = torch.autograd.grad(out[1].sum(), actions)
+                    assert gradient.shape == actions.shape
                 expected.append(out)
                 actions = venv.best_response_actions()
     obs, _, _, truncated, infos = out
@@ -274,3 +287,58 @@ def test_registration_is_idempotent():
     assert (
         gym.spec("semgym/Interference-v0").vector_entry_point == "semgym.vector:InterferenceVecEnv"
     )
+
+
+@pytest.mark.parametrize(
+    ("action_mode", "extra"),
+    [("normalized", {}), ("power", {}), ("normalized", {"reward_scope": "team"})],
+)
+def test_differentiable_rewards_match_finite_differences(action_mode, extra) -> None:
+    """``differentiable=True``: the gradient of the rewards with respect to the actions, by
+    autograd through the closed form, matches central finite differences (float64)."""
+    kw = {**SMALL, "action_mode": action_mode, "dtype": "float64", **extra}
+    venv = InterferenceVecEnv(2, differentiable=True, **kw)
+    gen = torch.Generator().manual_seed(0)
+    shape = venv.action_space.shape
+    if action_mode == "power":  # inside the budget: the projection is the identity there
+        base = torch.rand(shape, generator=gen, dtype=torch.float64) * venv.batch.budget / 20
+    else:
+        base = torch.rand(shape, generator=gen, dtype=torch.float64) * 1.6 - 0.8
+    weights = torch.rand(2, generator=gen, dtype=torch.float64)
+
+    def objective(actions: torch.Tensor) -> torch.Tensor:
+        venv.reset(seed=11)
+        _, rewards, *_ = venv.step(actions)
+        return (weights * rewards).sum()
+
+    actions = base.clone().requires_grad_(True)
+    value = objective(actions)
+    assert value.requires_grad
+    (gradient,) = torch.autograd.grad(value, actions)
+    eps = 1e-6
+    for index in [(0, 0), (0, 5), (1, 3), (1, shape[1] - 1), (0, shape[1] // 2)]:
+        step = torch.zeros_like(base)
+        step[index] = eps
+        with torch.no_grad():
+            numeric = (objective(base + step) - objective(base - step)) / (2 * eps)
+        assert float(gradient[index]) == pytest.approx(float(numeric), rel=1e-5, abs=1e-9)
+
+
+def test_the_default_step_records_no_graph() -> None:
+    venv = InterferenceVecEnv(2, **SMALL)
+    venv.reset(seed=0)
+    actions = venv.best_response_actions().requires_grad_(True)
+    _, rewards, *_ = venv.step(actions)
+    assert not rewards.requires_grad
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_differentiable_rewards_on_cuda_equal_cpu() -> None:
+    grads = []
+    for device in ("cpu", "cuda"):
+        venv = InterferenceVecEnv(2, **SMALL, dtype="float64", differentiable=True, device=device)
+        venv.reset(seed=3)
+        actions = venv.best_response_actions().clone().requires_grad_(True)
+        _, rewards, *_ = venv.step(actions)
+        grads.append(torch.autograd.grad(rewards.sum(), actions)[0].cpu())
+    torch.testing.assert_close(grads[1], grads[0], rtol=1e-6, atol=1e-9)

@@ -13,7 +13,13 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 from torch import Tensor
 
-from semgym._validation import check_mask, check_positive_int, check_seed, real_tensor
+from semgym._validation import (
+    check_bool,
+    check_mask,
+    check_positive_int,
+    check_seed,
+    real_tensor,
+)
 from semgym.envs.config import SEED_RANGE, EnvConfig, draw_seed
 
 
@@ -29,6 +35,12 @@ class BatchedVectorEnv(VectorEnv):
     ``reset(options={"reset_mask": mask})``. Autoreset: ``AutoresetMode.SAME_STEP``.
     ``seed_range=(low, high)``: unseeded episodes draw their channel seeds from [low, high)
     (default [0, 2³¹ − 1)), e.g. to keep evaluation seeds out of training.
+
+    ``differentiable=True``: ``step`` keeps torch's autograd graph from the actions to the
+    rewards (and observations), through the closed-form MSE of the new precoders, so a policy
+    can be trained by the gradient of the objective ("learning to optimize"); the modes the
+    powers are applied on (the last observation's eigenvectors) are constants of the step.
+    Default False: the step records no graph.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
@@ -42,9 +54,11 @@ class BatchedVectorEnv(VectorEnv):
         device: torch.device | str = "cpu",
         dtype: str = "float32",
         seed_range: tuple[int, int] = SEED_RANGE,
+        differentiable: bool = False,
         **kwargs: Any,
     ) -> None:
         self.num_envs = check_positive_int("num_envs", num_envs)
+        self.differentiable = check_bool("differentiable", differentiable)
         if kwargs.pop("render_mode", None) is not None:
             raise ValueError(
                 "render_mode must be None: the vector env does not render; use the single env"
@@ -113,8 +127,9 @@ class BatchedVectorEnv(VectorEnv):
         if not self._started:
             raise RuntimeError("step() called before reset()")
         batch = self.batch
-        batch.step(batch.check_actions(actions))
-        obs, rewards, infos = self._observations(), self._rewards(), self._infos()
+        with torch.set_grad_enabled(self.differentiable and torch.is_grad_enabled()):
+            batch.step(batch.check_actions(actions))
+            obs, rewards, infos = self._observations(), self._rewards(), self._infos()
         self._cycles += 1
         ended = self._cycles >= self.max_cycles  # host-side: known without asking the device
         terminated = torch.zeros(self.num_envs, dtype=torch.bool, device=self.device)

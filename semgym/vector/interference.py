@@ -32,6 +32,8 @@ class InterferenceVecEnv(BatchedVectorEnv):
         device: where the state and every returned tensor live (``"cpu"``, ``"cuda"``, …).
         dtype: ``"float32"`` (default) or ``"float64"``.
         seed_range: (low, high): unseeded episodes draw channel seeds from [low, high).
+        differentiable: keep the autograd graph from the actions to the rewards and
+            observations (see :class:`~semgym.vector._base.BatchedVectorEnv`); default False.
         **kwargs: the keyword arguments of :class:`~semgym.envs.interference.InterferenceEnv`
             (``n_links``, ``n_antennas``, ``channel_uses``, ``alpha``, ``reward``,
             ``max_cycles``, ``action_mode``, ``primary_users``, …). ``reward="accuracy"``,

@@ -212,7 +212,10 @@ class GameOperator:
         game = self.game
         received, mse = self._receive(state.factors if interference else None, state)
         assert mse is not None
-        response = self.respond(received.effective)
+        # the best responses describe the next observation, not this state's score: a state
+        # differentiated through its MSE (the vector env's differentiable mode) does not carry
+        # the eigen- and water-filling solves in its graph
+        response = self.respond(received.effective.detach())
         best = game.target_energy - core.semantic_utility(
             game.weights, response.gains, response.powers
         )
