@@ -1,11 +1,12 @@
 """One comparison of every reference and learned policy on every preset.
 
 For each interference preset: Uniform, Random, the best response (each link's semantic
-water-filling from its observation), the MUI-agnostic water-filling (``MuiLess``) and ADMM
-(``MuiAgnosticADMM``) designs, the cooperative optimum (best network NMSE found by
-:func:`semgym.solvers.cooperative_optimum`), the MUI-less bound, and every shipped learned
-policy of the preset (:meth:`semgym.policies.Learned.available`). For the broadcast preset:
-Uniform, Random, federated ADMM, First-K, Top-K and the learned access point.
+water-filling from its observation), interference pricing (``PricedBestResponse``, γ = 0.5, in
+the env with ``observe_prices=True``; not with primary users), the MUI-agnostic water-filling
+(``MuiLess``) and ADMM (``MuiAgnosticADMM``) designs, the cooperative optimum (best network
+NMSE found by :func:`semgym.solvers.cooperative_optimum`), the MUI-less bound, and every
+shipped learned policy of the preset (:meth:`semgym.policies.Learned.available`). For the
+broadcast preset: Uniform, Random, federated ADMM, First-K, Top-K and the learned access point.
 
 The MUI-agnostic ADMM design runs on the paper's six seeds only (60 iterations on the full
 cross-covariances of every link: on 64 seeds it costs more than every other policy together).
@@ -13,14 +14,15 @@ Each policy plays one 30-step episode per channel seed (the batched env in float
 scores are their solvers', which the env reproduces) on the held-out seeds 10,000–10,063 and on
 the paper's six; no training run saw either set. Columns: network NMSE with a 95 % bootstrap
 interval over seeds, the worst link's NMSE, exploitability (the most NMSE a link could still
-save by deviating alone), the share of the Uniform → best-response gap closed (paired
-bootstrap interval), accuracy with the receivers' native ceiling (on the first 16 held-out
-seeds: a test-set simulation per seed), milliseconds per decision (one link's action from
-one observation, single-threaded; a design's solver time for one channel realization over L)
-and, with primary users, the share of seeds whose final precoders keep every primary's cap
-I_max (``caps hold``). The ``primary-users`` preset enforces the caps (the env scales powers
-onto each link's share), so every policy played in the env keeps them; the designs are scored
-as their solvers return them.
+save by deviating alone), the share of the Uniform → best-response gap closed and the share of
+the best-response → cooperative gap closed (negative: worse than the equilibrium the best
+response plays to; paired bootstrap intervals), accuracy with the receivers' native ceiling
+(on the first 16 held-out seeds: a test-set simulation per seed), milliseconds per decision
+(one link's action from one observation, single-threaded; a design's solver time for one
+channel realization over L) and, with primary users, the share of seeds whose final precoders
+keep every primary's cap I_max (``caps hold``). The ``primary-users`` preset enforces the caps
+(the env scales powers onto each link's share), so every policy played in the env keeps them;
+the designs are scored as their solvers return them.
 
 Each preset's results are stored in ``baselines/results/presets/<preset>.json`` (so presets can
 be measured in separate runs); then ``baselines/results/compare.csv`` (tidy, one row per
@@ -65,6 +67,7 @@ from semgym.policies import (
     FederatedADMM,
     FirstK,
     Learned,
+    PricedBestResponse,
     RandomPolicy,
     TopK,
     Uniform,
@@ -179,6 +182,14 @@ def interference_scores(
     for name, policy in references.items():
         record(name, "reference", play(spec, per_observation(policy), seeds))
         results[-1].ms_per_decision = decision_time(policy, observations)
+    if not probe.config.scenario.n_primaries:  # prices and caps together are not solved
+        priced_kwargs = {**kwargs, "observe_prices": True}
+        priced_probe = preset.vector_env(1, **priced_kwargs)
+        pricing = PricedBestResponse.for_env(priced_probe)
+        priced_obs = priced_probe.reset(seed=[int(seeds[0])])[0].reshape(n_links, -1).numpy()
+        played = play((preset, priced_kwargs, "link"), per_observation(pricing), seeds)
+        record("Interference pricing (PricedBestResponse)", "reference", played)
+        results[-1].ms_per_decision = decision_time(pricing, priced_obs)
 
     # the designs read the channels: solved for every seed at once, scored by their solver
     venv = play(spec, None, seeds, steps=0)["venv"]
@@ -302,6 +313,7 @@ def summarize(preset: str, seed_set: str, results: list[Scores]) -> list[dict[st
     by_name = {r.policy: r for r in results}
     uniform = by_name["Uniform"].network_nmse
     reference = by_name.get("Best response")
+    cooperative = by_name.get("Cooperative optimum (best found)")
     rows = []
     for r in results:
         low, high = mean_interval(r.network_nmse)
@@ -324,6 +336,9 @@ def summarize(preset: str, seed_set: str, results: list[Scores]) -> list[dict[st
             "gap_share": math.nan,
             "gap_low": math.nan,
             "gap_high": math.nan,
+            "coop_gap_share": math.nan,
+            "coop_gap_low": math.nan,
+            "coop_gap_high": math.nan,
             "caps_hold": _mean(r.caps_hold),
         }
         if "equilibrium_nmse" in r.extra:  # the search's Gauss-Seidel equilibrium
@@ -333,6 +348,12 @@ def summarize(preset: str, seed_set: str, results: list[Scores]) -> list[dict[st
             if len(r.network_nmse) > 2 and r.policy not in ("Uniform", "Best response"):
                 lo, hi = gap_interval(r.network_nmse, uniform, reference.network_nmse)
                 row["gap_low"], row["gap_high"] = lo, hi
+        if reference is not None and cooperative is not None and r.kind != "bound":
+            equilibrium, best = reference.network_nmse, cooperative.network_nmse
+            row["coop_gap_share"] = gap_share(r.network_nmse, equilibrium, best)
+            if len(r.network_nmse) > 2 and r.policy not in ("Best response", cooperative.policy):
+                lo, hi = gap_interval(r.network_nmse, equilibrium, best)
+                row["coop_gap_low"], row["coop_gap_high"] = lo, hi
         rows.append(row)
     return rows
 
@@ -347,28 +368,31 @@ def markdown(rows: list[dict[str, Any]], paper: dict[str, float]) -> str:
     caps = any(math.isfinite(r.get("caps_hold", math.nan)) for r in rows)
     lines = [
         "| policy | network NMSE, held-out [95 % CI] | paper six | worst link | exploitability"
-        " | gap closed [95 % CI] | accuracy (native) | ms / decision |"
-        + (" caps hold |" if caps else ""),
-        "|---|---|---|---|---|---|---|---|" + ("---|" if caps else ""),
+        " | gap closed [95 % CI] | cooperative gap closed [95 % CI] | accuracy (native)"
+        " | ms / decision |" + (" caps hold |" if caps else ""),
+        "|---|---|---|---|---|---|---|---|---|" + ("---|" if caps else ""),
     ]
     lines_only_paper: list[str] = []
     for policy in paper:
         if all(r["policy"] != policy for r in rows):  # measured on the paper's six only
             lines_only_paper.append(
-                f"| {policy} | – (paper six only) | {paper[policy]:.4f} | – | – | – | – | – |"
+                f"| {policy} | – (paper six only) | {paper[policy]:.4f} | – | – | – | – | – | – |"
                 + (" – |" if caps else "")
             )
     for r in rows:
         gap = _fmt(r["gap_share"], ".1%")
         if math.isfinite(r["gap_low"]):
             gap += f" [{r['gap_low']:.1%}, {r['gap_high']:.1%}]"
+        coop = _fmt(r.get("coop_gap_share", math.nan), ".1%")
+        if math.isfinite(r.get("coop_gap_low", math.nan)):
+            coop += f" [{r['coop_gap_low']:.1%}, {r['coop_gap_high']:.1%}]"
         accuracy = _fmt(r["accuracy"], ".1%")
         if accuracy != "–":
             accuracy += f" ({r['native_accuracy']:.1%})"
         lines.append(
             f"| {r['policy']} | {r['nmse']:.4f} [{r['nmse_low']:.4f}, {r['nmse_high']:.4f}] | "
             f"{_fmt(paper.get(r['policy'], math.nan), '.4f')} | {r['worst_link_nmse']:.4f} | "
-            f"{_fmt(r['exploitability'], '.4f')} | {gap} | {accuracy} | "
+            f"{_fmt(r['exploitability'], '.4f')} | {gap} | {coop} | {accuracy} | "
             f"{_fmt(r['ms_per_decision'], '.3g')} |"
             + (f" {_fmt(r.get('caps_hold', math.nan), '.0%')} |" if caps else "")
         )

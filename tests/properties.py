@@ -81,6 +81,7 @@ def interference_kwargs(draw: st.DrawFn, *, primary: bool = True) -> dict[str, A
         "action_mode": draw(st.sampled_from(INTERFERENCE_MODES)),
         "reward": draw(st.sampled_from(("nmse", "mse"))),
         "reward_scope": draw(st.sampled_from(("link", "team"))),
+        "observe_prices": draw(st.booleans()),
         "primary_users": draw(PRIMARIES) if primary else 0,
     }
     if kw["primary_users"] and kw["action_mode"] != "precoder":
@@ -328,7 +329,7 @@ def check_link(
 ) -> None:
     """One link's observation and infos against the interference env manual."""
     m = facts.m
-    assert obs.shape[0] in (3 * m + 3, 4 * m + 3)
+    assert obs.shape[0] == (3 + bool(facts.primaries) + facts.prices) * m + 3
     powers, inr, nmse, used = obs[2 * m : 3 * m], obs[3 * m], obs[3 * m + 1], obs[3 * m + 2]
     assert np.all(np.diff(obs[:m]) <= 1e-5), obs[:m]  # gains, descending
     assert np.all(obs[m : 2 * m] >= 0) and abs(obs[m : 2 * m].sum() - 1) < 1e-4  # weights
@@ -342,6 +343,8 @@ def check_link(
     assert values["exploitability"] <= values["mse"] * (1 + 1e-6) + 1e-12
     if facts.n == 1:  # no interferer
         assert values["mui_power"] == 0 and inr == 0
+        if facts.prices:  # and nobody to harm: no price (the floor)
+            assert np.all(obs[-m:] == -30.0), obs[-m:]
     assert abs(nmse - values["nmse"]) <= 1e-6
     if action is None:
         return
@@ -379,6 +382,7 @@ class Facts(NamedTuple):
     single: bool  # computed in float32: actions are rounded to float32 first
     enforced: bool = False  # primaries' caps enforced on the actions
     team: bool = False  # every agent receives the network's reward
+    prices: bool = False  # every link observes the announced interference prices
 
 
 def facts_of(kw: Mapping[str, Any], dtype: str | None = None) -> Facts:
@@ -396,6 +400,7 @@ def facts_of(kw: Mapping[str, Any], dtype: str | None = None) -> Facts:
         (dtype or kw.get("dtype", "float64")) == "float32",
         bool(kw.get("enforce_caps")) and bool(kw["primary_users"]),
         kw.get("reward_scope") == "team",
+        bool(kw.get("observe_prices")),
     )
 
 
@@ -413,7 +418,8 @@ def check_interference(
     for agent in agents:
         obs = observations[agent]
         assert obs.dtype == np.float32 and env.observation_space(agent).contains(obs), obs
-        assert obs.shape == (4 * facts.m + 3 if facts.primaries else 3 * facts.m + 3,)
+        blocks = 3 + bool(facts.primaries) + facts.prices
+        assert obs.shape == (blocks * facts.m + 3,)
         action = None if actions is None else as_real(actions[agent])
         check_link(obs, infos[agent], facts, action)
         check_primary(infos[agent], facts.primaries)

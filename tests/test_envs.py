@@ -35,6 +35,8 @@ CONFIGS = {  # the papers' watts unless a mode is named (the env's default is "n
     "normalized": {"n_links": 3, "action_mode": "normalized"},
     "precoder": {"n_links": 3, "action_mode": "precoder"},
     "team": {"n_links": 3, "action_mode": "normalized", "reward_scope": "team"},
+    "prices": {"n_links": 3, "action_mode": "normalized", "observe_prices": True},
+    "prices-primary": {"n_links": 2, "primary_users": 1, "observe_prices": True},
 }
 
 

@@ -41,6 +41,7 @@ INTERFERENCE_BAD: dict[str, tuple[object, ...]] = {
     "rician_k": (-1.0, NAN, INF),
     "reward": ("rate", None),
     "reward_scope": ("cooperative", None, 1),
+    "observe_prices": ("yes", 1, None),
     "action_mode": ("watts", 1),  # None: the env's default
     "max_cycles": (0, -5, 2.5, NAN, INF),  # None: the env's default
     "primary_users": (-1, 0.5, NAN, INF, "1"),

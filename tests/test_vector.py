@@ -146,6 +146,7 @@ def test_partial_reset_and_seeding():
         {"processing": "widely_linear"},
         {"processing": "widely_linear", "primary_users": 1},
         {"differentiable": True, "primary_users": 1},
+        {"observe_prices": True, "primary_users": 1},
     ],
     ids=[
         "plain",
@@ -154,6 +155,7 @@ def test_partial_reset_and_seeding():
         "widely-linear",
         "widely-linear-primaries",
         "differentiable",
+        "prices",
     ],
 )
 def test_step_never_reads_tensors_on_the_host(monkeypatch, extra):

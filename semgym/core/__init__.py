@@ -27,6 +27,7 @@ from semgym.core.interference import (
     effective_channel_modes,
     gaussian_rate,
     interference_by_block,
+    interference_costs,
     interferer_channels,
     interferer_index,
     received_covariance,
@@ -45,6 +46,7 @@ from semgym.core.linalg import (
 from semgym.core.mse import (
     alignment_mse,
     captured_energy,
+    mse_noise_sensitivity,
     normalized_mse,
     per_element_mse,
     structured_mse_whitened,
@@ -72,6 +74,7 @@ from semgym.core.waterfill import (
     priced_semantic_waterfill,
     semantic_utility,
     semantic_waterfill,
+    semantic_waterfill_with_prices,
 )
 from semgym.core.whitening import Whitener, fit_whitener, sample_covariance
 
@@ -105,11 +108,13 @@ __all__ = [
     "gaussian",
     "gaussian_rate",
     "interference_by_block",
+    "interference_costs",
     "interference_prices",
     "interferer_channels",
     "interferer_index",
     "kron_identity",
     "mode_factor",
+    "mse_noise_sensitivity",
     "normalized_mse",
     "per_element_mse",
     "prepare_pair",
@@ -128,6 +133,7 @@ __all__ = [
     "semantic_statistics",
     "semantic_utility",
     "semantic_waterfill",
+    "semantic_waterfill_with_prices",
     "simulate_network",
     "squared_magnitude",
     "structured_covariance",

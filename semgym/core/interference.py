@@ -22,6 +22,7 @@ from semgym.core.linalg import (
     hermitian_eigh,
     hermitian_part,
     identity_like,
+    real_inner,
 )
 
 
@@ -76,6 +77,26 @@ def interference_by_block(interferers_adjoint: Tensor, tx_factors: Tensor, index
     for i in range(1, index.shape[1]):
         total.add_(gram(i))
     return total
+
+
+def interference_costs(channels: Tensor, sensitivity: Tensor, modes: Tensor) -> Tensor:
+    """c_{j,k,v} = Σ_{l≠j} v_kᴴ H_{j,l}ᴴ Π_{l,k} H_{j,l} v_k ≥ 0, (..., L, K, r): what a watt on
+    column v of transmitter j's modes in block k adds to Σ_{l≠j} tr(Π_{l,k} R_{n,l,k}), i.e. to
+    the other links' MSE to first order when Π_l = ∂MSE_l/∂R_{n,l}
+    (:func:`~semgym.core.mse_noise_sensitivity`): the interference price of that mode.
+
+    Arguments:
+        channels: H_{j,l}, (..., L, L, A, B) tx-major; every block goes through the same
+            channel (the K channel uses of H = I_K ⊗ H̄ on the block path).
+        sensitivity: Π_{l,k} of every receiver l and block k, (..., L, K, A, A) Hermitian.
+        modes: the columns v of every transmitter's blocks, (..., L, K, B, r).
+    """
+    n_links = channels.shape[-4]
+    through = channels.unsqueeze(-3) @ modes.unsqueeze(-4)  # H_{j,l} V_{j,k}, (..., j, l, K, A, r)
+    weighted = sensitivity.unsqueeze(-5) @ through  # Π_{l,k} H_{j,l} V_{j,k}
+    costs = real_inner(through, weighted, dim=-2)  # (..., j, l, K, r)
+    others = ~torch.eye(n_links, dtype=torch.bool, device=channels.device)
+    return (costs * others[..., None, None].to(costs.dtype)).sum(-3)
 
 
 def add_noise(interference: Tensor, noise_power: Tensor | float) -> Tensor:

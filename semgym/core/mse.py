@@ -62,6 +62,27 @@ def structured_mse_whitened(
     return target_energy - captured_energy(whitened @ factor, weights)
 
 
+def mse_noise_sensitivity(
+    direct: Tensor, noise_covariance: Tensor, factor: Tensor, weights: Tensor
+) -> Tensor:
+    """Π = ∂MSE/∂R_n, (..., A, A) Hermitian PSD: how fast the MSE (8) of the structured
+    precoder grows with the noise-plus-interference covariance its Wiener receiver sees,
+    d MSE = tr(Π dR_n) to first order.
+
+    With T = H Φ (Φ = V diag(√p), ``factor`` (..., B, M); H ``direct`` (..., A, B)),
+    Σ = T Tᴴ + R_n (R_n ``noise_covariance`` (..., A, A)) and the captured energy
+    tr(diag(w) Tᴴ Σ⁻¹ T) (w ``weights`` (..., M)), Π = Gᴴ G for the weighted receiver
+    G = diag(√w) Tᴴ Σ⁻¹. This is what a receiver announces in interference pricing: a watt on
+    an interferer's mode v that reaches it through H_j costs vᴴ H_jᴴ Π H_j v of its MSE.
+    """
+    signal = direct @ factor  # T, (..., A, M)
+    total = noise_covariance + signal @ signal.mH
+    factorization = cholesky(total, "Cholesky factorization of H F Fᴴ Hᴴ + R_n")
+    receiver = torch.cholesky_solve(signal, factorization)  # Σ⁻¹ T
+    weighted = receiver * weights.clamp_min(0.0).sqrt().unsqueeze(-2).to(receiver.dtype)
+    return weighted @ weighted.mH
+
+
 def captured_energy(signal: Tensor, weights: Tensor) -> Tensor:
     """tr((I + A)⁻¹ A diag(w)) for A = Sᴴ S, from S (..., A, M) and w (..., M), shape (...).
 

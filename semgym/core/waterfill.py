@@ -1,9 +1,12 @@
-"""Semantic water-filling (interference paper (14), (15)) and its primary-user pricing variant.
+"""Semantic water-filling (interference paper (14), (15)) and its two priced variants.
 
-Both maximize the semantic utility Σ_m w_m λ_m p_m / (1 + λ_m p_m) over powers p ≥ 0 with
+All maximize the semantic utility Σ_m w_m λ_m p_m / (1 + λ_m p_m) over powers p ≥ 0 with
 Σ_m p_m ≤ budget (W), where w_m = σ̃_m² are semantic weights and λ_m effective-channel gains.
 The m-th largest λ pairs with the m-th largest σ̃ (see tests: it is the optimal pairing).
-KKT: w λ / (1 + λ p)² = μ (+ ν c), so p_m = [(√(w_m λ_m / μ) − 1) / λ_m]₊.
+KKT: w λ / (1 + λ p)² = μ (+ ν c), so p_m = [(√(w_m λ_m / μ) − 1) / λ_m]₊. The primary-user
+variant adds a constraint Σ c p ≤ cap (:func:`priced_semantic_waterfill`); the interference
+pricing variant subtracts a charge Σ c p from the utility
+(:func:`semantic_waterfill_with_prices`).
 """
 
 from __future__ import annotations
@@ -79,6 +82,60 @@ def semantic_waterfill(weights: Tensor, gains: Tensor, budget: Tensor | float) -
     p_sorted = p_sorted.clamp_min(0.0)
     powers = torch.empty_like(p_sorted).scatter_(-1, order, p_sorted)
     return _meet_exactly(powers, total).to(gains.dtype)
+
+
+def semantic_waterfill_with_prices(
+    weights: Tensor, gains: Tensor, budget: Tensor | float, prices: Tensor
+) -> Tensor:
+    """Optimal powers (..., M) (W) of max Σ w λ p/(1+λp) − Σ c_m p_m s.t. p ≥ 0, Σ p ≤ budget:
+    the best response of a link charged c_m ≥ 0 (utility per W, (..., M)) for the harm each
+    watt on mode m does to the others (interference pricing).
+
+    KKT: w λ/(1 + λp)² = μ + c_m, so p_m = [(√(w λ/(μ + c_m)) − 1)/λ]₊ with μ ≥ 0: μ = 0 when
+    those powers fit the budget (possible only if every useful mode is charged; the budget is
+    then left partly unspent), else the root of Σ p(μ) = budget, which decreases in μ. The
+    root is bracketed by the plain water level μ₀ (μ ∈ [μ₀ − max c, max(wλ − c)]) and found by
+    a fixed number of bisection steps on log μ, and the powers at the bracket's two ends are
+    mixed to meet the budget exactly: no host synchronization, so the same code runs on
+    accelerators. Zero prices give :func:`semantic_waterfill`.
+    """
+    budget = _check_inputs(weights, gains, budget)
+    if prices.shape != gains.shape:
+        raise ValueError(
+            f"prices {tuple(prices.shape)} must be shaped like gains {tuple(gains.shape)}"
+        )
+    _check_values("prices", prices)
+    dtype = torch.promote_types(gains.dtype, torch.float64)
+    w, lam, c, total = weights.to(dtype), gains.to(dtype), prices.to(dtype), budget.to(dtype)
+    tiny = 1e-300
+    merit = w * lam
+    # the budget is slack at μ = 0 when no useful mode is free and the charged powers fit
+    slack = _budget_slack(w, lam, c, total)
+    at_zero = _priced_powers(w, lam, c.clamp_min(tiny))
+    # bracket: every mode is off from μ = max(wλ − c) on; at μ₀ − max c every mode gets at
+    # least its plain water-filling power, so the powers at least fill the budget
+    plain = semantic_waterfill(w, lam, total)
+    strongest = merit.argmax(-1, keepdim=True)
+    level = merit.gather(-1, strongest) / (1.0 + (lam * plain).gather(-1, strongest)).square()
+    hi = (merit - c).amax(-1).clamp_min(tiny)
+    lo = torch.minimum(torch.maximum(level.squeeze(-1) - c.amax(-1), hi * _BRACKET_SPAN), hi)
+    log_lo, log_hi = lo.log(), hi.log()
+
+    def powers_at(log_mu: Tensor) -> Tensor:
+        return _priced_powers(w, lam, log_mu.exp().unsqueeze(-1) + c)
+
+    for _ in range(_BISECTION_STEPS):
+        middle = 0.5 * (log_lo + log_hi)
+        over = powers_at(middle).sum(-1) > total
+        log_lo = torch.where(over, middle, log_lo)
+        log_hi = torch.where(over, log_hi, middle)
+    low_end, high_end = powers_at(log_lo), powers_at(log_hi)  # spend ≥ and ≤ the budget
+    spent_low, spent_high = low_end.sum(-1), high_end.sum(-1)
+    share = (total - spent_high) / (spent_low - spent_high).clamp_min(tiny)
+    share = share.clamp(0.0, 1.0).unsqueeze(-1)
+    bound = share * low_end + (1.0 - share) * high_end
+    powers = torch.where(slack.unsqueeze(-1), at_zero, bound)
+    return powers.to(gains.dtype)
 
 
 def _meet_exactly(powers: Tensor, budget: Tensor) -> Tensor:

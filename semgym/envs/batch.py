@@ -201,6 +201,12 @@ class InterferenceBatch(_Batch):
         rows = scenario.channel.n_rx_antennas * (1 if self._complex else 2)
         #: 1/(K·N_R): the MUI power per receive dimension and channel use, per watt received
         self.inr_scale = 1.0 / (scenario.channel_uses * rows)
+        self.observe_prices = bool(getattr(config, "observe_prices", False))
+        #: tr(R_y)/Σσ̃² per link, (L, 1): NMSE per W → weight shares per W
+        self.price_scale = (
+            scenario.target_energy(self.real_dtype).to(self.device)
+            / weights.sum(-1).clamp_min(torch.finfo(self.real_dtype).tiny)
+        ).unsqueeze(-1)
         self.game: InterferenceGame | None = None
 
     def _action_size(self) -> int:
@@ -231,6 +237,14 @@ class InterferenceBatch(_Batch):
             self.batch_size, self.n_links, dtype=torch.bool, device=self.device
         )
         self.evaluation = self.operator.evaluate(state)
+        if self.observe_prices:
+            # no earlier announcement: the first observation prices the starting state
+            fresh_prices = self._sensitivity()
+            self.announced = (
+                fresh_prices
+                if where is None
+                else self.announced.index_copy(0, where, fresh_prices[where])
+            )
         self._started = True
 
     # --- actions -------------------------------------------------------------------------------
@@ -239,7 +253,11 @@ class InterferenceBatch(_Batch):
         return super().check_actions(actions, (self.batch_size, self.n_links, self.action_size))
 
     def step(self, actions: Tensor) -> None:
-        """Apply checked actions (B, L, action size) and evaluate the new precoders."""
+        """Apply checked actions (B, L, action size) and evaluate the new precoders (with
+        ``observe_prices``, the receivers first announce their sensitivities to the
+        interference of the state they leave)."""
+        if self.observe_prices:
+            self.announced = self._sensitivity()
         if self.action_mode == "precoder":
             fbar, self.projected = decode_precoder(
                 actions, self.n_modes, self.budget, complex_=self._complex
@@ -291,6 +309,23 @@ class InterferenceBatch(_Batch):
     def observations(self) -> Tensor:
         """Every link's observation, (B, L, D) float32 (the configuration's layout)."""
         return self.layout.build(self)
+
+    # --- interference pricing ------------------------------------------------------------------
+    def _sensitivity(self) -> Tensor:
+        """What every receiver announces about the current state: ∂NMSE_l/∂R_n,l per block,
+        (B, L, n_blocks, A, A) (data sent, outside any autograd graph)."""
+        with torch.no_grad():
+            return self.operator.sensitivity(self.state, self.evaluation.received)
+
+    def announced_prices(self) -> Tensor:
+        """The interference price of every link's modes, (B, L, M) per W, by semantic direction
+        of the current best responses: Σ_{l≠j} ∂NMSE_l/∂p_{j,m} under the sensitivities
+        announced one step earlier (at a reset: the starting state's), times tr(R_y,j)/Σσ̃²_j,
+        so that they are in the units of the weight shares (a link maximizing
+        Σ_m w̃_m λ_m p_m/(1 + λ_m p_m) − Σ_m c_m p_m, w̃ = σ̃²/Σσ̃², maximizes its captured share
+        of energy less the NMSE it costs the others, in its own energy units)."""
+        costs = self.operator.interference_costs(self.announced, self.evaluation.response)
+        return costs * self.price_scale
 
     def _scores(self) -> tuple[Tensor, Tensor]:
         """The per-link (MSE, NMSE), (B, L) each."""

@@ -175,6 +175,11 @@ class EnvConfig:
         """The sizes the observation's block sizes are written in (symbol → value)."""
         raise NotImplementedError
 
+    def layout_options(self) -> dict[str, int]:
+        """The settings (0 or 1) that conditional observation blocks depend on, besides the
+        sizes (none by default)."""
+        return {}
+
     def bytes_per_env(self) -> float:
         """An estimate of the memory one env of the batch uses during a step (its tensors and
         the step's largest temporaries), bytes: within a small factor of what is measured,
@@ -200,7 +205,7 @@ class EnvConfig:
     @cached_property
     def observation_layout(self) -> ObservationLayout:
         """The observation of one agent: its blocks, sizes and slices."""
-        return self.OBSERVATION.layout(**self.layout_sizes())
+        return self.OBSERVATION.layout(**self.layout_sizes(), **self.layout_options())
 
     def batch(self, batch_size: int = 1, device: torch.device | str = "cpu", **options: Any):
         """The env's batch (:mod:`semgym.envs.batch`) of ``batch_size`` episodes, after

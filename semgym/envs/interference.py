@@ -5,6 +5,7 @@ See :class:`InterferenceEnv` for the manual.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ import gymnasium
 import numpy as np
 import torch
 
+from semgym._validation import check_bool
 from semgym.envs._base import ParallelStep, SemgymParallelEnv, env_factories
 from semgym.envs.batch import InterferenceBatch, team_scope
 from semgym.envs.codec import precoder_action_size
@@ -30,10 +32,25 @@ class InterferenceEnvConfig(
     EnvConfig, batch=InterferenceBatch, max_cycles=50, observation=INTERFERENCE_OBSERVATION
 ):
     """The interference env's :class:`~semgym.envs.config.EnvConfig`: an
-    :class:`~semgym.scenarios.InterferenceScenario` and the RL settings; builds the spaces."""
+    :class:`~semgym.scenarios.InterferenceScenario` and the RL settings; builds the spaces.
+
+    Attributes:
+        observe_prices: every link also observes the interference prices the other links'
+            receivers announced one step earlier (block ``log_mui_price``).
+    """
+
+    observe_prices: bool = False
+
+    @classmethod
+    def from_kwargs(cls, *, observe_prices: bool = False, **kwargs: Any) -> InterferenceEnvConfig:
+        """:meth:`EnvConfig.from_kwargs` and ``observe_prices``."""
+        return dataclasses.replace(super().from_kwargs(**kwargs), observe_prices=observe_prices)
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        object.__setattr__(
+            self, "observe_prices", check_bool("observe_prices", self.observe_prices)
+        )
         scenario = self.scenario
         check_dynamic_range(scenario.channel.strongest_snr_db(), self.dtype, "snr_db, tx_power_w")
         if scenario.enforce_caps and scenario.n_primaries and self.action_mode == "precoder":
@@ -47,6 +64,10 @@ class InterferenceEnvConfig(
         s = self.scenario
         return {"M": s.n_modes, "L": s.n_links, "P": s.n_primaries}
 
+    def layout_options(self) -> dict[str, int]:
+        """``prices``: 1 when the announced prices are observed, else 0."""
+        return {"prices": int(self.observe_prices)}
+
     @property
     def observation_size(self) -> int:
         """D, a link's observation length."""
@@ -56,7 +77,8 @@ class InterferenceEnvConfig(
         """The game's tensors per env: the channels every receiver hears (L² of them, as
         K·N_R × K·N_T blocks on the dense structure of the precoder mode), every link's R_n,
         whitened channel, R_H, modes and eigen work, the primaries' channels, and the step's
-        evaluation in pieces (see :meth:`EnvConfig.bytes_per_env`)."""
+        evaluation in pieces, and with prices the announced sensitivities and the products
+        that price every mode (see :meth:`EnvConfig.bytes_per_env`)."""
         s = self.scenario
         real = 2 if s.processing == "widely_linear" else 1
         links, k, primaries = s.n_links, s.channel_uses, s.n_primaries
@@ -68,6 +90,8 @@ class InterferenceEnvConfig(
             + 2 * primaries * links * blocks * (a * a + a * n)
             + 16 * links * s.n_modes
         )
+        if self.observe_prices:  # the announced sensitivities and the prices' L² products
+            elements += 2 * links * blocks * a * a + 4 * links * links * blocks * a * n
         element = (8 if self.dtype == "float32" else 16) / real
         return float(elements * element)
 
@@ -139,6 +163,11 @@ class InterferenceEnv(SemgymParallelEnv):
 
     The first two blocks are exactly what water-filling needs, so the best response is a
     function of the observation alone (``BestResponse.act(observation)``).
+    With ``observe_prices=True`` every receiver also announces ∂NMSE_l/∂R_n,l, how fast its
+    NMSE grows with the interference it receives; the announcement reaches the other links one
+    step later, as the price of each of their modes (interference pricing, Huang, Berry &
+    Honig): ``PricedBestResponse.act(observation)`` then water-fills the link's own objective
+    less those prices.
 
     **Rewards.** ``"nmse"`` (default): −NMSE_l; ``"mse"``: −MSE_l (the paper's objective, summed
     over complex latent dimensions); ``"accuracy"``: the receiver's test-split accuracy after
@@ -178,6 +207,8 @@ class InterferenceEnv(SemgymParallelEnv):
       ``"precoder"``).
     - ``reward_scope="link"``: each agent its own link's reward, or ``"team"``: every agent the
       mean over links.
+    - ``observe_prices=False``: True adds the block ``log_mui_price``, the interference prices
+      announced one step earlier (see the observation space).
     - ``primary_users=0``: licensed primary links (not agents; placed by
       :meth:`semgym.scenarios.PrimaryUsers.on_line`);
       ``interference_cap=0.1``: each primary's cap I_max as a fraction of the interference it

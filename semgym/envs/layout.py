@@ -240,28 +240,32 @@ class ObservationSpec:
         return ObservationLayout(self.name, present, values)
 
     def shape_text(self) -> str:
-        """The observation's shape in symbols: ``(3M + 3,); (4M + 3,) with primary users``."""
+        """The observation's shape in symbols: ``(3M + 3,); + M with primary users``."""
         total: _Terms = {}
         for b in self.blocks:
             if b.when is None:
                 total = _add(total, _terms(b.size))
-        text = f"({_text(total)},)"
-        extra = [b for b in self.blocks if b.when is not None]
-        for b in extra:
-            total = _add(total, _terms(b.size))
-        return text if not extra else f"{text}; ({_text(total)},) {extra[-1].condition}"
+        parts = [f"({_text(total)},)"]
+        parts += [f"+ {_text(_terms(b.size))} {b.condition}" for b in self.blocks if b.when]
+        return "; ".join(parts)
 
     def table(self) -> str:
-        """The manual's observation table (Markdown): slice, block, content, unit."""
+        """The manual's observation table (Markdown): slice, block, content, unit. A
+        conditional block after another conditional one follows whichever are present."""
         rows = [
             "| slice | block | content | unit |",
             "|---|---|---|---|",
         ]
         start: _Terms = {}
+        conditional = 0
         for b in self.blocks:
             terms = _terms(b.size)
             end = _add(start, terms)
             where = _text(start) if terms == {"": 1} else f"[{_text(start)}, {_text(end)})"
+            if b.when is not None:
+                conditional += 1
+                if conditional > 1:
+                    where = f"next {_text(terms)}"
             content = b.description + (f" ({b.condition})" if b.condition else "")
             rows.append(f"| {where} | ``{b.name}`` | {content} | {b.unit} |")
             start = end

@@ -53,6 +53,16 @@ def _with_primaries(sizes: Mapping[str, int]) -> bool:
     return sizes["P"] > 0
 
 
+def _link_log_mui_price(batch: Any) -> Tensor:
+    """log10(c_m · K·P_max), (B, L, M)."""
+    return log_gain(batch.announced_prices() * batch.budget)
+
+
+def _with_prices(sizes: Mapping[str, int]) -> bool:
+    """Whether the env's links observe the announced interference prices."""
+    return bool(sizes.get("prices", 0))
+
+
 def _link_log_inr(batch: Any) -> Tensor:
     """log10(1 + INR) per link, (B, L, 1)."""
     inr = batch.evaluation.mui_power * batch.inr_scale / batch.game.noise_power[:, None]
@@ -113,6 +123,17 @@ INTERFERENCE_OBSERVATION = ObservationSpec(
         _link_log_price,
         when=_with_primaries,
         condition="with primary users only",
+    ),
+    ObservationBlock(
+        "log_mui_price",
+        "M",
+        "log10",
+        "log10(c_m · K·P_max): the price of the MUI mode m causes, the other links' NMSE lost "
+        "per watt on it (Σ_{l≠j} ∂NMSE_l/∂p_m, from what their receivers announced one step "
+        "earlier) times tr(R_y)/Σσ̃², in the units of the weight shares; floored at -30",
+        _link_log_mui_price,
+        when=_with_prices,
+        condition="with ``observe_prices=True``",
     ),
     name="interference link",
     symbols={

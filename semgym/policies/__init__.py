@@ -3,7 +3,12 @@
 from semgym.policies.downlink import FederatedADMM, FirstK, MultiLink, TopK
 from semgym.policies.evaluation import evaluate
 from semgym.policies.learned import Learned
-from semgym.policies.reference import BestResponse, RandomPolicy, Uniform
+from semgym.policies.reference import (
+    BestResponse,
+    PricedBestResponse,
+    RandomPolicy,
+    Uniform,
+)
 from semgym.policies.scenario import Cooperative, MuiAgnosticADMM, MuiLess
 
 __all__ = [
@@ -15,6 +20,7 @@ __all__ = [
     "MuiAgnosticADMM",
     "MuiLess",
     "MultiLink",
+    "PricedBestResponse",
     "RandomPolicy",
     "TopK",
     "Uniform",

@@ -26,6 +26,9 @@ class _PowerPolicy:
 
     #: The observation the policy reads blocks of (the layout's name), or None for any.
     reads: str | None = None
+    #: The interference layouts accepted without ``layout`` (told apart by their lengths): the
+    #: settings of each (primary users P, observed prices).
+    default_options: tuple[dict[str, int], ...] = ({"P": 0, "prices": 0}, {"P": 1, "prices": 0})
 
     def __init__(
         self,
@@ -44,7 +47,7 @@ class _PowerPolicy:
             )
         self.action_mode = check_choice("action_mode", action_mode, POWER_MODES)
         if layout is None:
-            layouts = tuple(INTERFERENCE_OBSERVATION.layout(M=m, P=p) for p in (0, 1))
+            layouts = tuple(INTERFERENCE_OBSERVATION.layout(M=m, **o) for o in self.default_options)
         elif not isinstance(layout, ObservationLayout):
             raise ValueError(f"layout must be an ObservationLayout, got {type(layout).__name__}")
         elif self.reads is not None and layout.name != self.reads:
@@ -59,10 +62,14 @@ class _PowerPolicy:
 
     @classmethod
     def for_env(cls, env, **kwargs) -> _PowerPolicy:
-        """The policy for a semgym env (reads M, the budget, the action mode and the
-        observation layout of one agent)."""
+        """The policy for a semgym env or vector env (reads M, the budget, the action mode and
+        the observation layout of one agent)."""
         base = getattr(env, "unwrapped", env)
         agent_env = getattr(base, "multi", base)  # the Gymnasium views wrap the parallel env
+        if hasattr(agent_env, "batch") and not hasattr(agent_env, "observation_layout"):
+            batch = agent_env.batch  # a vector env
+            kwargs.setdefault("layout", batch.layout)
+            return cls(batch.n_modes, batch.budget, batch.action_mode, **kwargs)
         kwargs.setdefault("layout", agent_env.observation_layout)
         return cls(base.n_modes, base.budget, base.action_mode, **kwargs)
 
@@ -102,6 +109,53 @@ class BestResponse(_PowerPolicy):
         else:
             costs = torch.as_tensor(10.0 ** layout.block(obs, "log_price") / self.budget)
             powers = core.priced_semantic_waterfill(weights, gains, self.budget, costs, 1.0)
+        return self._encode(powers.numpy())
+
+
+class PricedBestResponse(_PowerPolicy):
+    """Interference pricing (Huang, Berry & Honig; Shi, Berry & Honig for MIMO) from a link's
+    observation alone: the semantic water-filling of its own objective less the announced price
+    of the interference it causes, max Σ_m w̃_m λ_m p_m/(1 + λ_m p_m) − Σ_m c_m p_m over
+    Σ_m p_m ≤ K·P_max (:func:`semgym.core.semantic_waterfill_with_prices`).
+
+    Reads blocks ``log_gain``, ``weight_share``, ``power_share`` and ``log_mui_price`` (an env
+    made with ``observe_prices=True``). ``step_size`` γ ∈ (0, 1] moves the link's powers from
+    the observed ones toward the priced response, p + γ (p_priced − p) per semantic direction
+    (the smoothing (20) of :func:`semgym.solvers.best_response_dynamics`; the prices react to
+    every move, and γ = 1 makes simultaneous movers overshoot). With every price at zero and
+    γ = 1 it is :class:`BestResponse`; played by every link it is the pricing dynamics
+    (``best_response_dynamics(pricing=True)``), whose fixed points are stationary points of the
+    network's mean NMSE over the powers on the best-response modes, not Nash equilibria. Not
+    with primary users (their caps and these prices together are not solved here).
+    """
+
+    reads = INTERFERENCE_OBSERVATION.name
+    default_options = ({"P": 0, "prices": 1},)
+
+    def __init__(self, *args, step_size: float = 0.5, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.step_size = check_positive("step_size", step_size)
+        if self.step_size > 1.0:
+            raise ValueError(f"step_size must be in (0, 1], got {step_size!r}")
+        for lay in self.layouts.values():
+            if "log_mui_price" not in lay:
+                raise ValueError(
+                    "PricedBestResponse reads the announced prices (block 'log_mui_price'): make "
+                    f"the env with observe_prices=True; this observation is {lay.describe()}"
+                )
+            if "log_price" in lay:
+                raise ValueError(
+                    "PricedBestResponse does not handle primary users' caps; use BestResponse"
+                )
+
+    def act(self, observation: np.ndarray) -> np.ndarray:
+        obs, layout = self._check(observation)
+        gains = torch.as_tensor(10.0 ** layout.block(obs, "log_gain") / self.budget)
+        weights = torch.as_tensor(layout.block(obs, "weight_share")).clamp_min(0.0)
+        prices = torch.as_tensor(10.0 ** layout.block(obs, "log_mui_price") / self.budget)
+        priced = core.semantic_waterfill_with_prices(weights, gains, self.budget, prices)
+        current = torch.as_tensor(layout.block(obs, "power_share")).clamp_min(0.0) * self.budget
+        powers = current + self.step_size * (priced - current)
         return self._encode(powers.numpy())
 
 

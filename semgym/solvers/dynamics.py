@@ -15,6 +15,12 @@ covariances Q^{t+1} = Q^t + γ^t (Q_BR − Q^t) was considered and not used: a l
 depends on which semantic direction each eigenmode of Q carries, which a covariance alone does
 not determine, so it does not define the next pre-equalizer F^{t+1}.
 
+Interference pricing (``pricing=True``, Jacobi only): every receiver announces its
+sensitivity ∂NMSE_l/∂R_n,l, which reaches the other links one round later, and every link plays
+its priced best response (:meth:`~semgym.scenarios.GameOperator.priced_response`) instead of
+(15); in the first round the start's own sensitivities are used. Its fixed points are
+stationary points of the network's mean NMSE on the best-response modes, not Nash equilibria.
+
 Stopping: a game of the batch stops when ‖Q_l^{t+1} − Q_l^t‖_F ≤ tol ‖Q_l^t‖_F for every link
 (it is then frozen, so a batch of B games gives exactly B single games), or after
 ``max_iters`` updates.
@@ -28,7 +34,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from semgym._validation import check_choice, check_positive, check_positive_int
+from semgym._validation import check_bool, check_choice, check_positive, check_positive_int
 from semgym.scenarios.interference import (
     Evaluation,
     GameOperator,
@@ -83,6 +89,7 @@ def best_response_dynamics(
     seed: int = 0,
     init: GameState | None = None,
     accuracy_fn: Callable[[GameState], object] | None = None,
+    pricing: bool = False,
 ) -> GameTrace:
     """Run Algorithm 1 on a batch of games.
 
@@ -98,10 +105,15 @@ def best_response_dynamics(
             :meth:`~semgym.scenarios.GameOperator.initial_state`).
         init: a starting state instead (its structure must be ``structure``).
         accuracy_fn: optional callable of the final state (e.g. task accuracies from latents).
+        pricing: every link plays its priced best response to the sensitivities announced one
+            round earlier (see the module docstring; ``"jacobi"`` only).
     """
     if not isinstance(game, InterferenceGame):
         raise ValueError(f"game must be an InterferenceGame, got {type(game)!r}")
     scheme = check_choice("scheme", scheme, SCHEMES)
+    pricing = check_bool("pricing", pricing)
+    if pricing and scheme != "jacobi":
+        raise ValueError("pricing=True runs the Jacobi scheme: every link prices the same round")
     max_iters = check_positive_int("max_iters", max_iters)
     tol = check_positive("tol", tol)
     gamma = check_positive("step_size", step_size)
@@ -124,14 +136,22 @@ def best_response_dynamics(
     rows: list[Evaluation] = []
     steps: list[float] = []
     changes: list[Tensor] = []
+    announced = None
     for t in range(max_iters + 1):
         evaluation = op.evaluate(state)
         rows.append(evaluation)
+        sensitivity = op.sensitivity(state, evaluation.received) if pricing else None
+        if announced is None:
+            announced = sensitivity
         steps.append(gamma)
         if t == max_iters or bool(done.all()):
             changes.append(torch.zeros_like(evaluation.network_mse))
             break
-        if scheme == "jacobi":
+        if pricing:
+            priced = op.priced_response(announced, evaluation.response)
+            new = op.smoothed(state, priced, gamma)
+            announced = sensitivity
+        elif scheme == "jacobi":
             new = op.smoothed(state, evaluation.response, gamma)
         else:
             new = state

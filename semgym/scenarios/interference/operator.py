@@ -3,6 +3,7 @@ and the maps the solvers iterate."""
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -96,6 +97,7 @@ class GameOperator:
         else:
             self.n_blocks, self.block_size = 1, game.n_modes
             channels = core.kron_identity(game.channels, k)
+        self.channels = channels  # (B, L, L, A, n), tx-major
         self.direct = core.direct_channels(channels).unsqueeze(2)  # (B, L, 1, A, n)
         self.interferer_index = core.interferer_index(game.n_links, game.channels.device)
         interferers = core.interferer_channels(channels, self.interferer_index)
@@ -227,6 +229,39 @@ class GameOperator:
             best,
             (mse - best).clamp_min(0.0),
         )
+
+    # --- interference pricing ---------------------------------------------------------------------
+    def sensitivity(self, state: GameState, received: Received) -> Tensor:
+        """∂NMSE_l/∂R_n,l of the state's pre-equalizers per block, (B, L, n_blocks, A, A)
+        Hermitian PSD (:func:`~semgym.core.mse_noise_sensitivity` over tr(R_y,l)): what every
+        receiver announces in interference pricing. ``received`` is the state's
+        :class:`Received` (an :class:`Evaluation`'s)."""
+        game = self.game
+        pi = core.mse_noise_sensitivity(
+            self.direct, received.noise_covariance, state.factors, state.weight_blocks(game)
+        )
+        return pi / game.target_energy[..., None, None, None].to(pi.real.dtype)
+
+    def interference_costs(self, sensitivity: Tensor, response: core.BestResponse) -> Tensor:
+        """c_m = Σ_{l≠j} ∂NMSE_l/∂p_{j,m} to first order, (B, L, M) NMSE per W ≥ 0, for link j's
+        mode carrying semantic direction m in ``response`` (its modes and order), under the
+        announced ``sensitivity`` (:meth:`sensitivity`): the price of each watt a link puts on
+        each of its modes, in the other links' NMSE."""
+        blocks = core.interference_costs(self.channels, sensitivity, response.block_modes)
+        return blocks.flatten(-2).gather(-1, response.order)
+
+    def priced_response(self, sensitivity: Tensor, response: Response) -> Response:
+        """``response`` with every link's powers replaced by its priced best response on the
+        same modes: max Σ_m w_m λ_m p_m/(1 + λ_m p_m) − tr(R_y,l) Σ_m c_m p_m over its budget,
+        c from :meth:`interference_costs` under the announced ``sensitivity``
+        (:func:`~semgym.core.semantic_waterfill_with_prices`): the link's captured energy less
+        the NMSE it costs the others, in its own energy units."""
+        game = self.game
+        costs = self.interference_costs(sensitivity, response) * game.target_energy.unsqueeze(-1)
+        powers = core.semantic_waterfill_with_prices(
+            game.weights, response.gains, game.budget, costs.to(game.weights.dtype)
+        )
+        return dataclasses.replace(response, powers=powers)
 
     def smoothed(self, state: GameState, response: Response, step: float) -> GameState:
         """(20) in the power domain on the response's modes (see :mod:`semgym.solvers.dynamics`):
