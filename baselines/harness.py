@@ -90,6 +90,9 @@ class Run:
     script: str
     kind: str  # "link", "central" or "access-point"
     args: argparse.Namespace
+    #: env settings the policy is trained and scored with beyond the preset's (e.g.
+    #: ``reward_scope="team"``, ``observe_prices=True``); the card records them
+    options: dict[str, Any] = field(default_factory=dict)
     rows: list[dict[str, float]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -122,7 +125,7 @@ class Run:
     def env_kwargs(self, **overrides: Any) -> dict[str, Any]:
         """The preset's keywords (smoke scenario applied), in the policy's action mode."""
         mode = "power" if self.kind == "access-point" else "normalized"
-        base = {"action_mode": mode, **self.smoke_kwargs}
+        base = {"action_mode": mode, **self.options, **self.smoke_kwargs}
         return self.preset.env_kwargs(**{**base, **overrides})
 
     def training_env(self, num_envs: int) -> Any:
@@ -176,11 +179,17 @@ class Run:
             "preset": self.args.preset,
             "algorithm": self.algorithm,
             "library": library,
-            "env_kwargs": {"action_mode": self.env_kwargs()["action_mode"], **self.smoke_kwargs},
+            "env_kwargs": {
+                "action_mode": self.env_kwargs()["action_mode"],
+                **self.options,
+                **self.smoke_kwargs,
+            },
             "observation_layout": observation_layout(
-                self.kind, self.args.preset, **self.smoke_kwargs
+                self.kind, self.args.preset, **self.options, **self.smoke_kwargs
             ),
-            "scenario": scenario_record(self.kind, self.args.preset, **self.smoke_kwargs),
+            "scenario": scenario_record(
+                self.kind, self.args.preset, **self.options, **self.smoke_kwargs
+            ),
             "budget": {
                 "agent_steps": agent_steps,
                 "train_wall_s": round(train_wall, 1),
@@ -228,6 +237,9 @@ class Run:
     @property
     def command(self) -> str:
         command = f"python baselines/{self.script} --preset {self.args.preset}"
+        for flag in ("team", "prices"):
+            if getattr(self.args, flag, False):
+                command += f" --{flag}"
         command += f" --seed {self.args.seed}"
         if self.args.budget != self.args._default_budget:
             command += f" --budget {self.args.budget}"
@@ -266,6 +278,21 @@ def parse(p: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Na
     args = p.parse_args(argv)
     args._default_budget = p.get_default("budget")
     return args
+
+
+def observation_statistics(run: Run, num_envs: int, steps: int) -> tuple[torch.Tensor, ...]:
+    """Mean and standard deviation (D,) of link observations under random actions, on
+    training seeds (after the range the run's episodes start from)."""
+    venv = run.training_env(num_envs)
+    obs, _ = venv.reset(seed=TRAINING_SEEDS[0] + 10**8 + run.args.seed * num_envs)
+    gen = torch.Generator().manual_seed(run.args.seed)
+    seen = [obs.reshape(-1, venv.link_observation_space.shape[0])]
+    for _ in range(steps):
+        actions = torch.rand(venv.action_space.shape, generator=gen) * 2 - 1
+        obs, *_ = venv.step(actions)
+        seen.append(obs.reshape(-1, venv.link_observation_space.shape[0]))
+    stacked = torch.cat(seen)
+    return stacked.mean(0), stacked.std(0).clamp_min(1e-4)
 
 
 # --- playing policies in the vector env --------------------------------------------------------
@@ -452,6 +479,7 @@ __all__ = [
     "gap_interval",
     "gap_share",
     "mean_interval",
+    "observation_statistics",
     "parse",
     "parser",
     "play",

@@ -8,7 +8,11 @@ random actions on training seeds; the actor is a ``TanhNormal`` policy whose det
 action is tanh of its mean. Budget: 1,000,000 link decisions (64 envs × L links, 10-step
 episodes), under 15 minutes on 2 CPU cores.
 
-    python baselines/mappo_torchrl.py --preset low-snr [--seed 0] [--ship]
+``--team``: every link is rewarded with the network's −mean NMSE (``reward_scope="team"``: a
+cooperative team, shipped as ``mappo-team``); ``--prices`` adds the announced interference
+prices to every link's observation (``observe_prices=True``, ``…-prices``).
+
+    python baselines/mappo_torchrl.py --preset low-snr [--team] [--prices] [--seed 0] [--ship]
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import warnings
 from collections.abc import Sequence
 
 import torch
-from harness import TRAINED_PRESETS, TRAINING_SEEDS, Actor, Run, parse, parser
+from harness import TRAINED_PRESETS, Actor, Run, observation_statistics, parse, parser
 from torch import nn
 from torchrl.collectors import Collector
 from torchrl.envs import ObservationNorm, TransformedEnv
@@ -45,21 +49,6 @@ HYPERPARAMETERS = {
 SMOKE = {"num_envs": 4, "warmup_steps": 2}
 
 
-def observation_statistics(run: Run, num_envs: int, steps: int) -> tuple[torch.Tensor, ...]:
-    """Mean and standard deviation (D,) of link observations under random actions, on
-    training seeds (after the range the run's episodes start from)."""
-    venv = run.training_env(num_envs)
-    obs, _ = venv.reset(seed=TRAINING_SEEDS[0] + 10**8 + run.args.seed * num_envs)
-    gen = torch.Generator().manual_seed(run.args.seed)
-    seen = [obs.reshape(-1, venv.link_observation_space.shape[0])]
-    for _ in range(steps):
-        actions = torch.rand(venv.action_space.shape, generator=gen) * 2 - 1
-        obs, *_ = venv.step(actions)
-        seen.append(obs.reshape(-1, venv.link_observation_space.shape[0]))
-    stacked = torch.cat(seen)
-    return stacked.mean(0), stacked.std(0).clamp_min(1e-4)
-
-
 def export(actor_mlp: MLP, loc: torch.Tensor, scale: torch.Tensor, act_dim: int) -> Actor:
     """The deterministic actor tanh(mean) as a plain-torch :class:`~harness.Actor`."""
     linears = [m for m in actor_mlp if isinstance(m, nn.Linear)]
@@ -79,8 +68,18 @@ def export(actor_mlp: MLP, loc: torch.Tensor, scale: torch.Tensor, act_dim: int)
 def main(argv: Sequence[str] | None = None) -> int:
     # advantages are normalized over every link's sample of the batch at once, on purpose
     warnings.filterwarnings("ignore", message="You requested advantage normalization")
-    args = parse(parser(__doc__.splitlines()[0], budget=1_000_000, presets=TRAINED_PRESETS), argv)
-    run = Run("mappo-torchrl", "mappo_torchrl.py", "link", args)
+    p = parser(__doc__.splitlines()[0], budget=1_000_000, presets=TRAINED_PRESETS)
+    p.add_argument("--team", action="store_true", help="reward every link with the network's")
+    p.add_argument("--prices", action="store_true", help="observe the announced prices")
+    args = parse(p, argv)
+    options: dict = {}
+    algorithm = "mappo-team" if args.team else "mappo-torchrl"
+    if args.team:
+        options["reward_scope"] = "team"
+    if args.prices:
+        options["observe_prices"] = True
+        algorithm += "-prices"
+    run = Run(algorithm, "mappo_torchrl.py", "link", args, options=options)
     hp = {**HYPERPARAMETERS, **(SMOKE if args.smoke else {})}
     num_envs = hp["num_envs"]
     loc, scale = observation_statistics(run, num_envs, hp["warmup_steps"])

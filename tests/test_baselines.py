@@ -24,6 +24,7 @@ COMMANDS = {
     "central_ppo": "central",
     "mappo_torchrl": "link",
     "ap_ppo": "access-point",
+    "l2o_shared": "link",
 }
 
 
@@ -38,7 +39,7 @@ def test_training_command_runs_in_smoke_mode(command, tmp_path):
     assert all(math.isfinite(float(r["nmse"])) and 0 < float(r["nmse"]) < 2 for r in rows)
     assert (tmp_path / "curve.png").stat().st_size > 0
     # the trainer's own checkpoint and the export, which loads without the trainer
-    trainer = [p for p in tmp_path.iterdir() if p.name.startswith(("sb3_", "torchrl_"))]
+    trainer = [p for p in tmp_path.iterdir() if p.name.startswith(("sb3_", "torchrl_", "l2o_"))]
     assert trainer and all(p.stat().st_size > 0 for p in trainer)
     policy = Learned.load(tmp_path / "policy.pt")
     assert policy.kind == COMMANDS[command]
@@ -49,6 +50,26 @@ def test_training_command_runs_in_smoke_mode(command, tmp_path):
     assert low <= card["score"]["nmse"] <= high
     # it plays in its env through evaluate (the central controller from env.state())
     env = policy.preset.parallel_env(**policy.env_kwargs(max_cycles=2))
+    row = evaluate({"learned": policy}, env, seeds=(10_000,), show=False)[0]
+    assert 0 < row["network_nmse"] < 2
+
+
+@pytest.mark.parametrize(
+    ("command", "flags"), [("l2o_shared", ["--prices"]), ("mappo_torchrl", ["--team", "--prices"])]
+)
+def test_cooperative_runs_record_their_reward_scope_and_prices(command, flags, tmp_path):
+    """The card records the env settings a cooperative policy was trained with (team reward,
+    observed prices), its layout has the price block, its command the flags, and it plays."""
+    module = importlib.import_module(command)
+    assert module.main(["--smoke", *flags, "--out", str(tmp_path)]) == 0
+    policy = Learned.load(tmp_path / "policy.pt")
+    card = policy.card
+    assert card["env_kwargs"]["observe_prices"] is True
+    assert card["env_kwargs"]["reward_scope"] == "team"
+    assert card["observation_layout"]["blocks"][-1][0] == "log_mui_price"
+    assert all(f" {flag} " in card["command"] for flag in flags)
+    assert "-prices/" in card["name"]
+    env = policy.make_env(max_cycles=2)
     row = evaluate({"learned": policy}, env, seeds=(10_000,), show=False)[0]
     assert 0 < row["network_nmse"] < 2
 
@@ -116,3 +137,14 @@ def test_training_seed_intervals_are_the_same_on_every_call():
     for name in scores:
         np.testing.assert_array_equal(first[1][name], second[1][name])
         assert first[1][name][0, 1] < first[0][name][1] < first[1][name][1, 1]
+
+
+def test_pricing_report_runs_in_smoke_mode(capsys):
+    module = importlib.import_module("pricing")
+    assert module.main(["--smoke", "--presets", "close-interferers"]) == 0
+    row = capsys.readouterr().out.splitlines()[-1]
+    assert row.startswith("| close-interferers | paper (2) |")
+    # settled_round: the first round from which the trajectory stays near its end
+    trajectory = np.array([1.0, 0.5, 0.9, 0.62, 0.6, 0.6])
+    assert module.settled_round(trajectory, 1.0) == 3
+    assert module.settled_round(np.full(4, 0.5), 0.5) == 0
