@@ -10,8 +10,9 @@ dynamics, 100 rounds: the cooperative search's equilibrium start), the pricing d
 network NMSE of each with a 95 % bootstrap interval over seeds for pricing, the share of the
 equilibrium → cooperative gap that pricing closes (paired bootstrap interval), the rounds after
 which the seed-mean trajectory stays within 10 % of its final gain over the equilibrium, and
-the payload of one round (each receiver announces K Hermitian N_R × N_R matrices, K·N_R² reals
-on the linear path). The trajectory of every preset is stored beside the table.
+the payload of one round (each receiver announces K Hermitian N_R × N_R matrices: K·N_R²
+reals, or K·N_R(2N_R + 1) in the real-composite form of widely-linear processing). The
+trajectory of every preset is stored beside the table.
 
     python baselines/pricing.py [--presets close-interferers ...] [--smoke]
 """
@@ -78,7 +79,10 @@ def preset_rows(name: str, seeds: Sequence[int], seed_set: str, smoke: bool) -> 
     trajectory = priced.network_nmse.mean(-1).numpy()
     low, high = mean_interval(pr)
     gap_low, gap_high = gap_interval(pr, eq, co)
-    rx = scenario.channel.n_rx_antennas * (1 if scenario.processing == "linear" else 2)
+    # one Hermitian N_R × N_R block per channel use (N_R² reals), or a real symmetric
+    # 2N_R × 2N_R one in real-composite form (N_R(2N_R + 1) reals)
+    rx = scenario.channel.n_rx_antennas
+    per_block = rx * rx if scenario.processing == "linear" else rx * (2 * rx + 1)
     return {
         "preset": name,
         "seeds": seed_set,
@@ -93,7 +97,7 @@ def preset_rows(name: str, seeds: Sequence[int], seed_set: str, smoke: bool) -> 
         "gap_high": gap_high,
         "settled_round": settled_round(trajectory, float(eq.mean())),
         "rounds": rounds,
-        "reals_per_announcement": scenario.channel_uses * rx * rx,
+        "reals_per_announcement": scenario.channel_uses * per_block,
         "seconds": pricing_seconds,
         "trajectory": trajectory.tolist(),
     }

@@ -69,6 +69,11 @@ def test_readme_headline_table_is_the_measured_one() -> None:
     assert headroom in (ROOT / "README.md").read_text()
 
 
+def test_pricing_table_is_the_measured_one() -> None:
+    pricing = (ROOT / "baselines" / "results" / "pricing.md").read_text().strip()
+    assert pricing in (ROOT / "docs" / "envs" / "interference.md").read_text()
+
+
 def site_page(url: str) -> Path | None:
     """The source page of a link into the site, or None."""
     if not url.startswith(SITE):
