@@ -93,11 +93,12 @@ def semantic_waterfill_with_prices(
 
     KKT: w λ/(1 + λp)² = μ + c_m, so p_m = [(√(w λ/(μ + c_m)) − 1)/λ]₊ with μ ≥ 0: μ = 0 when
     those powers fit the budget (possible only if every useful mode is charged; the budget is
-    then left partly unspent), else the root of Σ p(μ) = budget, which decreases in μ. The
-    root is bracketed by the plain water level μ₀ (μ ∈ [μ₀ − max c, max(wλ − c)]) and found by
-    a fixed number of bisection steps on log μ, and the powers at the bracket's two ends are
-    mixed to meet the budget exactly: no host synchronization, so the same code runs on
-    accelerators. Zero prices give :func:`semantic_waterfill`.
+    then left partly unspent), else the root of Σ p(μ) = budget, which decreases in μ and lies
+    in [μ₀ − max c, min(μ₀, max(wλ − c))] (μ₀ the plain water level). On the host the root is
+    found by safeguarded Newton steps on the rows that need one; on accelerators (no host
+    synchronization) by a fixed number of bisection steps on log μ, the powers at the
+    bracket's two ends mixed to meet the budget exactly. Zero prices give
+    :func:`semantic_waterfill`.
     """
     budget = _check_inputs(weights, gains, budget)
     if prices.shape != gains.shape:
@@ -117,8 +118,11 @@ def semantic_waterfill_with_prices(
     plain = semantic_waterfill(w, lam, total)
     strongest = merit.argmax(-1, keepdim=True)
     level = merit.gather(-1, strongest) / (1.0 + (lam * plain).gather(-1, strongest)).square()
-    hi = (merit - c).amax(-1).clamp_min(tiny)
-    lo = torch.minimum(torch.maximum(level.squeeze(-1) - c.amax(-1), hi * _BRACKET_SPAN), hi)
+    level = level.squeeze(-1)
+    hi = torch.minimum((merit - c).amax(-1), level).clamp_min(tiny)
+    lo = torch.minimum(torch.maximum(level - c.amax(-1), hi * _BRACKET_SPAN), hi)
+    if check_on_host(total):
+        return _host_priced(w, lam, c, total, slack, at_zero, lo, hi).to(gains.dtype)
     log_lo, log_hi = lo.log(), hi.log()
 
     def powers_at(log_mu: Tensor) -> Tensor:
@@ -136,6 +140,39 @@ def semantic_waterfill_with_prices(
     bound = share * low_end + (1.0 - share) * high_end
     powers = torch.where(slack.unsqueeze(-1), at_zero, bound)
     return powers.to(gains.dtype)
+
+
+def _host_priced(
+    w: Tensor,
+    lam: Tensor,
+    c: Tensor,
+    total: Tensor,
+    slack: Tensor,
+    at_zero: Tensor,
+    lo: Tensor,
+    hi: Tensor,
+) -> Tensor:
+    """:func:`semantic_waterfill_with_prices` on the host: μ by safeguarded Newton steps
+    (:func:`_newton_root`, from the bracket's upper end) on the rows whose budget binds."""
+    modes = w.shape[-1]
+    powers = at_zero.reshape(-1, modes).clone()
+    bound = (~slack).reshape(-1).nonzero().squeeze(-1)
+    if bound.numel() == 0:
+        return powers.view(w.shape)
+    w_, lam_, c_ = (t.reshape(-1, modes)[bound] for t in (w, lam, c))
+    total_, lo_, hi_ = (t.reshape(-1)[bound] for t in (total, lo, hi))
+
+    def spent(mu: Tensor, rows: Tensor) -> tuple[Tensor, Tensor]:
+        p, slopes = _priced_powers_and_slopes(w_[rows], lam_[rows], mu.unsqueeze(-1) + c_[rows])
+        return p.sum(-1), -slopes.sum(-1)
+
+    eps = torch.finfo(w.dtype).eps
+    mu = _newton_root(spent, lo_, hi_, hi_, total_, 1e-14, 4 * eps, relative=True)
+    solved = _priced_powers(w_, lam_, mu.unsqueeze(-1) + c_)
+    # the root is resolved to round-off: scale onto the budget exactly (a no-op but for the
+    # last bits)
+    powers[bound] = _meet_exactly(solved, total_)
+    return powers.view(w.shape)
 
 
 def _meet_exactly(powers: Tensor, budget: Tensor) -> Tensor:
