@@ -6,9 +6,12 @@ dynamics, 100 rounds: the cooperative search's equilibrium start), the pricing d
 (:func:`semgym.solvers.best_response_dynamics` with ``pricing=True``: every receiver announces
 ∂NMSE_l/∂R_n,l, every link plays its priced water-filling one round later, Jacobi, step γ = 0.5,
 ``ROUNDS`` rounds from Algorithm 1's seeded start) and the cooperative best found
-(:func:`semgym.solvers.cooperative_optimum` with the comparison's settings). Columns: mean
-network NMSE of each with a 95 % bootstrap interval over seeds for pricing, the share of the
-equilibrium → cooperative gap that pricing closes (paired bootstrap interval), the rounds after
+(:func:`semgym.solvers.cooperative_optimum` with the comparison's settings), and the best found
+over powers alone on the equilibrium's modes (:func:`semgym.solvers.cooperative_powers`: what
+power actions can reach without turning the precoders). Columns: mean network NMSE of each
+with a 95 % bootstrap interval over seeds for pricing, the share of the equilibrium →
+cooperative gap that pricing and the power-only optimum close (paired bootstrap interval for
+pricing), the rounds after
 which the seed-mean trajectory stays within 10 % of its final gain over the equilibrium, and
 the payload of one round (each receiver announces K Hermitian N_R × N_R matrices: K·N_R²
 reals, or K·N_R(2N_R + 1) in the real-composite form of widely-linear processing). The
@@ -39,7 +42,7 @@ from harness import (
 
 from semgym.presets import PRESETS, get_preset
 from semgym.scenarios import InterferenceScenario
-from semgym.solvers import best_response_dynamics, cooperative_optimum
+from semgym.solvers import best_response_dynamics, cooperative_optimum, cooperative_powers
 
 #: Pricing rounds, step size γ and the equilibrium's Gauss-Seidel rounds.
 ROUNDS = 200
@@ -68,13 +71,13 @@ def preset_rows(name: str, seeds: Sequence[int], seed_set: str, smoke: bool) -> 
     game = scenario.sample(list(seeds))
     rounds = 5 if smoke else ROUNDS
     start = time.perf_counter()
-    equilibrium = best_response_dynamics(
-        game, scheme="gauss_seidel", max_iters=EQUILIBRIUM_ROUNDS
-    ).network_nmse[-1]
+    settled = best_response_dynamics(game, scheme="gauss_seidel", max_iters=EQUILIBRIUM_ROUNDS)
+    equilibrium = settled.network_nmse[-1]
     priced = best_response_dynamics(game, pricing=True, step_size=STEP, max_iters=rounds, tol=1e-12)
     pricing_seconds = time.perf_counter() - start
     settings = {**COOPERATIVE, "iterations": 5} if smoke else COOPERATIVE
     cooperative = cooperative_optimum(game, **settings).score
+    powers_only = cooperative_powers(game, settled.state, iterations=5 if smoke else 400)[1]
     eq, pr, co = (t.numpy() for t in (equilibrium, priced.network_nmse[-1], cooperative))
     trajectory = priced.network_nmse.mean(-1).numpy()
     low, high = mean_interval(pr)
@@ -92,6 +95,8 @@ def preset_rows(name: str, seeds: Sequence[int], seed_set: str, smoke: bool) -> 
         "pricing_low": low,
         "pricing_high": high,
         "cooperative": float(co.mean()),
+        "power_only": float(powers_only.network_nmse.mean()),
+        "power_only_gap_closed": gap_share(powers_only.network_nmse.numpy(), eq, co),
         "gap_closed": gap_share(pr, eq, co),
         "gap_low": gap_low,
         "gap_high": gap_high,
@@ -105,16 +110,18 @@ def preset_rows(name: str, seeds: Sequence[int], seed_set: str, smoke: bool) -> 
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| preset | seeds | equilibrium | pricing [95 % CI] | cooperative (best found) "
-        "| cooperative gap closed [95 % CI] | settled after (rounds) | reals per announcement |",
-        "|---|---|---|---|---|---|---|---|",
+        "| preset | seeds | equilibrium | pricing [95 % CI] | power-only optimum "
+        "| cooperative (best found) | gap closed by pricing [95 % CI] | by power-only "
+        "| settled after (rounds) | reals per announcement |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['preset']} | {r['seeds']} ({r['n_seeds']}) | {r['equilibrium']:.4f} | "
             f"{r['pricing']:.4f} [{r['pricing_low']:.4f}, {r['pricing_high']:.4f}] | "
-            f"{r['cooperative']:.4f} | {r['gap_closed']:.1%} [{r['gap_low']:.1%}, "
-            f"{r['gap_high']:.1%}] | {r['settled_round']} of {r['rounds']} | "
+            f"{r['power_only']:.4f} | {r['cooperative']:.4f} | {r['gap_closed']:.1%} "
+            f"[{r['gap_low']:.1%}, {r['gap_high']:.1%}] | {r['power_only_gap_closed']:.1%} | "
+            f"{r['settled_round']} of {r['rounds']} | "
             f"{r['reals_per_announcement']} |"
         )
     return "\n".join(lines)

@@ -129,3 +129,24 @@ def test_presets_and_the_training_seed_range():
     assert max(*HELD_OUT_SEEDS, *PAPER_SEEDS) < TRAINING_SEEDS[0]
     with pytest.raises(ValueError, match="seed_range"):
         InterferenceVecEnv(1, **SMALL, seed_range=(10, 10))
+
+
+def test_cooperative_powers_improve_on_the_equilibrium_with_its_modes():
+    """Power allocation alone on the equilibrium's modes: feasible powers, never worse than the
+    start, better with close interferers, and a batch of games equals the games one by one."""
+    from semgym.solvers import cooperative_powers
+
+    game = _game(alpha=0.5, seeds=(27, 42, 100))
+    equilibrium = best_response_dynamics(game, scheme="gauss_seidel", max_iters=60)
+    state, metrics = cooperative_powers(game, equilibrium.state, iterations=200)
+    powers = state.powers
+    assert bool((powers >= 0).all()) and bool((powers.sum(-1) <= game.budget * (1 + 1e-9)).all())
+    start = equilibrium.network_nmse[-1]
+    assert bool((metrics.network_nmse <= start + 1e-12).all())
+    assert float((start - metrics.network_nmse).mean()) > 1e-4
+    one = _game(alpha=0.5, seeds=(42,))
+    single = best_response_dynamics(one, scheme="gauss_seidel", max_iters=60)
+    _, alone = cooperative_powers(one, single.state, iterations=200)
+    torch.testing.assert_close(alone.network_nmse[0], metrics.network_nmse[1], rtol=1e-9, atol=0)
+    with pytest.raises(ValueError, match="primary"):
+        cooperative_powers(_game(primary_users=1), equilibrium.state)

@@ -3,8 +3,8 @@
 - :mod:`~semgym.solvers.dynamics`: Jacobi / Gauss-Seidel best-response dynamics (interference
   paper Algorithm 1).
 - :mod:`~semgym.solvers.references`: uniform, random, MUI-less bound, MUI-agnostic design.
-- :mod:`~semgym.solvers.cooperative`: the cooperative optimum (best network NMSE found) and the
-  price of anarchy.
+- :mod:`~semgym.solvers.cooperative`: the cooperative optimum (best network NMSE found), the
+  price of anarchy, and the best found over powers alone on given modes.
 - :mod:`~semgym.solvers.diagnostics`: contraction (uniqueness / convergence) diagnostic.
 - :mod:`~semgym.solvers.admm`: ADMM alignment (federated paper Algorithm 1) and the MUI-agnostic
   ADMM benchmark.
@@ -20,7 +20,12 @@ from semgym.solvers.admm import (
     default_rho,
     mui_agnostic_admm,
 )
-from semgym.solvers.cooperative import OBJECTIVES, CooperativeSearch, cooperative_optimum
+from semgym.solvers.cooperative import (
+    OBJECTIVES,
+    CooperativeSearch,
+    cooperative_optimum,
+    cooperative_powers,
+)
 from semgym.solvers.diagnostics import (
     ContractionDiagnostic,
     contraction_diagnostic,
@@ -71,6 +76,7 @@ __all__ = [
     "best_response_dynamics",
     "contraction_diagnostic",
     "cooperative_optimum",
+    "cooperative_powers",
     "default_rho",
     "federated_admm",
     "first_k",

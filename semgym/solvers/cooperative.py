@@ -254,3 +254,58 @@ def cooperative_optimum(
         final_scores=final,
         history=torch.stack(history),
     )
+
+
+def cooperative_powers(
+    game: InterferenceGame,
+    state: GameState,
+    *,
+    objective: str = "nmse",
+    iterations: int = 300,
+    learning_rate: float = 0.05,
+) -> tuple[GameState, Evaluation]:
+    """The best network objective found over every link's powers on the modes of ``state``
+    (kept fixed): what a central designer reaches with power allocation alone, the degrees of
+    freedom of the env's power actions (:func:`cooperative_optimum` also turns the
+    precoders' directions). Returns the best state found and its evaluation.
+
+    Powers are p = K·P_max · softmax([x, 0])[:-1] (every point of {p ≥ 0, Σp ≤ K·P_max}, the
+    last entry the unspent share), started at the state's powers and moved by Adam on the
+    objective's autograd gradient; the best iterate per game is kept, so the result is never
+    worse than ``state``. Not with primary users (their caps are not enforced here).
+    """
+    if not isinstance(game, InterferenceGame):
+        raise ValueError(f"game must be an InterferenceGame, got {type(game)!r}")
+    if game.primary is not None:
+        raise ValueError("cooperative_powers does not keep primary users' caps")
+    objective = check_choice("objective", objective, OBJECTIVES)
+    iterations = check_positive_int("iterations", iterations)
+    learning_rate = check_positive("learning_rate", learning_rate)
+    operator = GameOperator(game, state.structure)
+    budget = game.budget
+    shares = state.powers / budget
+    unspent = (1.0 - shares.sum(-1, keepdim=True)).clamp_min(1e-9)
+    logits = (shares.clamp_min(1e-9) / unspent).log().detach().requires_grad_(True)
+    optimizer = torch.optim.Adam([logits], lr=learning_rate)
+
+    def powers_of(x: Tensor) -> Tensor:
+        full = torch.cat([x, torch.zeros_like(x[..., :1])], -1)
+        return torch.softmax(full, -1)[..., :-1] * budget
+
+    def score(powers: Tensor) -> Tensor:
+        mse = operator.mse(state.with_powers(powers))
+        return _network(mse, mse / game.target_energy, objective)
+
+    best_powers = state.powers.detach()
+    best = score(best_powers).detach()
+    for _ in range(iterations):
+        powers = powers_of(logits)
+        value = score(powers)
+        better = value.detach() < best
+        best = torch.where(better, value.detach(), best)
+        best_powers = torch.where(better[:, None, None], powers.detach(), best_powers)
+        optimizer.zero_grad()
+        value.sum().backward()
+        optimizer.step()
+    found = state.with_powers(best_powers)
+    return found, operator.evaluate(found)
