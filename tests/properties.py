@@ -82,8 +82,13 @@ def interference_kwargs(draw: st.DrawFn, *, primary: bool = True) -> dict[str, A
         "reward": draw(st.sampled_from(("nmse", "mse"))),
         "reward_scope": draw(st.sampled_from(("link", "team"))),
         "observe_prices": draw(st.booleans()),
+        "topology": draw(st.sampled_from(("line", "random"))),
         "primary_users": draw(PRIMARIES) if primary else 0,
     }
+    if kw["topology"] == "random" and kw["snr_db"] is not None:
+        # σ² is set at the mean link distance; the nearest transmitter (d_min) is received up
+        # to 7.5 dB stronger, and 60 dB is float32's limit
+        kw["snr_db"] = min(kw["snr_db"], 52.0)
     if kw["primary_users"] and kw["action_mode"] != "precoder":
         kw["enforce_caps"] = draw(st.booleans())
     event(f"primary users: {kw['primary_users']}")  # shown by --hypothesis-show-statistics

@@ -361,3 +361,71 @@ def test_team_rewards_are_the_network_mean_of_the_link_rewards() -> None:
     venv.reset(seed=4)
     _, rewards, *_ = venv.step_links(venv.best_response_actions().reshape(2, 3, -1))
     torch.testing.assert_close(rewards, rewards.mean(-1, keepdim=True).expand_as(rewards))
+
+
+# --- random topologies ------------------------------------------------------------------------
+@pytest.mark.parametrize("n_links", [3, 10, 30])
+def test_random_topology_passes_the_battery(n_links: int) -> None:
+    kw = _kwargs("normalized", n_links=n_links, topology="random", max_cycles=4)
+    cycles = 6 if n_links < 30 else 3
+    api_test(interference_v0.env(**kw), num_cycles=cycles)
+    parallel_api_test(interference_v0.parallel_env(**kw), num_cycles=cycles)
+    seed_test(functools.partial(interference_v0.env, **kw), num_cycles=cycles)
+    parallel_seed_test(functools.partial(interference_v0.parallel_env, **kw), num_cycles=cycles)
+    state_test(interference_v0.env(**kw), interference_v0.parallel_env(**kw), num_cycles=3)
+
+
+def test_random_topology_is_drawn_per_channel_seed_and_reported() -> None:
+    """Each channel seed drops its own links (inside the documented geometry), the infos and
+    the game carry where they stand, and the channels' gains follow the distances."""
+    env = interference_v0.parallel_env(**_kwargs("normalized", n_links=4, topology="random"))
+    config = env.channel_config
+    side, (d_min, d_max) = config.area_side_m, config.link_distance_range_m
+    assert side == pytest.approx(1000 * (4 / 300) ** 0.5)
+    drops = []
+    for seed in (1, 2, 1):
+        _, infos = env.reset(seed=seed)
+        tx = np.stack([infos[a]["tx_position"] for a in env.agents])
+        rx = np.stack([infos[a]["rx_position"] for a in env.agents])
+        np.testing.assert_array_equal(np.stack([tx, rx]), env.game.positions[0].numpy())
+        assert np.all((tx >= 0) & (tx <= side))
+        link = np.linalg.norm(rx - tx, axis=-1)
+        assert np.all((link >= d_min - 1e-9) & (link <= d_max + 1e-9))
+        cross = np.linalg.norm(rx[None, :, :] - tx[:, None, :], axis=-1)
+        assert cross.min() >= d_min - 1e-9  # no transmitter closer than d_min to a receiver
+        drops.append(tx)
+    np.testing.assert_array_equal(drops[0], drops[2])
+    assert not np.allclose(drops[0], drops[1])
+    # the line is unchanged and reports no positions
+    line = interference_v0.parallel_env(**_kwargs("normalized"))
+    _, infos = line.reset(seed=1)
+    assert "tx_position" not in infos["link_0"]
+
+
+def test_random_topology_gains_follow_the_distances() -> None:
+    from semgym.channels import InterferenceChannelConfig, path_gain
+    from semgym.channels.interference import sample_interference_channels
+
+    config = InterferenceChannelConfig(
+        n_links=5, n_tx_antennas=2, n_rx_antennas=2, topology="random", fading="rayleigh"
+    )
+    seeds = list(range(400))
+    channels = sample_interference_channels(config, seed=seeds, dtype=torch.complex128)
+    distances = torch.linalg.vector_norm(
+        channels.rx_positions[:, None, :, :] - channels.tx_positions[:, :, None, :], dim=-1
+    )
+    expected = path_gain(distances, config.carrier_hz, config.pathloss_exponent)
+    torch.testing.assert_close(channels.path_gain, expected)
+    # E|h|² = g per entry: the normalized power averages to one over 400 drops × 100 entries
+    power = channels.matrices.abs().square().mean((-1, -2)) / channels.path_gain
+    assert float(power.mean()) == pytest.approx(1.0, abs=0.02)
+    alone = sample_interference_channels(config, seed=[seeds[7]], dtype=torch.complex128)
+    torch.testing.assert_close(alone.matrices[0], channels.matrices[7], rtol=0, atol=0)
+    with pytest.raises(ValueError, match="area"):
+        InterferenceChannelConfig(
+            n_links=50, topology="random", area_m=1.0, link_distance_range_m=(10.0, 10.0)
+        ).deployment(0)
+    with pytest.raises(ValueError, match="link_distance_range_m"):
+        InterferenceChannelConfig(topology="random", link_distance_range_m=(50.0, 10.0))
+    with pytest.raises(ValueError, match="topology"):
+        InterferenceChannelConfig(topology="grid")

@@ -42,6 +42,10 @@ INTERFERENCE_BAD: dict[str, tuple[object, ...]] = {
     "reward": ("rate", None),
     "reward_scope": ("cooperative", None, 1),
     "observe_prices": ("yes", 1, None),
+    "topology": ("grid", None, 1),
+    "density_per_km2": BAD_POSITIVE,
+    "area_m": (0.0, -10.0, NAN, INF, "100", True),
+    "link_distance_range_m": ((10.0,), (50.0, 10.0), (-1.0, 5.0), (0.0, 5.0), "10", None),
     "action_mode": ("watts", 1),  # None: the env's default
     "max_cycles": (0, -5, 2.5, NAN, INF),  # None: the env's default
     "primary_users": (-1, 0.5, NAN, INF, "1"),

@@ -13,6 +13,7 @@ from gymnasium.utils.env_checker import check_returned_data_not_reused
 from helpers import made_vector_env
 
 import semgym
+from semgym import interference_v0
 from semgym._runtime import device_side_checks
 from semgym.vector import InterferenceLinkVecEnv, InterferenceVecEnv
 
@@ -91,6 +92,28 @@ def test_batch_equals_single_envs_with_precoders_and_primaries():
     kwargs = {**kwargs, "action_mode": "normalized", "enforce_caps": True}
     worst, _ = _compare_with_singles("semgym/Interference-v0", InterferenceVecEnv, kwargs, 3)
     assert max(worst.values()) < 1e-5, worst
+
+
+@pytest.mark.parametrize("extra", [{}, {"primary_users": 1}])
+def test_batch_of_random_topologies_equals_single_envs(extra):
+    """B random topologies (one per channel seed, autoresets drawing new ones) equal B single
+    envs with the same seeds; the positions in the infos too."""
+    kwargs = {**SMALL, "topology": "random", "n_links": 4, "max_cycles": 2, **extra}
+    worst, truncated = _compare_with_singles(
+        "semgym/Interference-v0", InterferenceVecEnv, kwargs, 3
+    )
+    assert truncated and max(worst.values()) < 1e-5, worst
+    venv = InterferenceVecEnv(3, **kwargs, dtype="float64")
+    _, infos = venv.reset(seed=[5, 6, 7])
+    env = interference_v0.parallel_env(**kwargs)
+    _, single = env.reset(seed=6)
+    for i, agent in enumerate(env.agents):
+        np.testing.assert_array_equal(
+            infos["tx_position"][1, i].numpy(), single[agent]["tx_position"]
+        )
+        np.testing.assert_array_equal(
+            infos["rx_position"][1, i].numpy(), single[agent]["rx_position"]
+        )
 
 
 def test_link_batch_equals_single_link_envs():

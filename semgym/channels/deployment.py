@@ -14,17 +14,25 @@ receivers stand ``d₀`` from their own transmitter, perpendicular to that line:
      <-- α·d₀ -->
 
 so tx ``j`` is at ``(j·α·d₀, 0)`` and rx ``l`` at ``(l·α·d₀, d₀)``. Any other layout
-(for instance extra primary users) is a generic :class:`Deployment`.
+(for instance extra primary users) is a generic :class:`Deployment`;
+:func:`random_deployment` drops links at random in a square area (the random topology of
+generated networks).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from semgym._validation import check_positive, check_positive_int
 from semgym.channels._common import as_float64
+
+#: Redraws of one link before :func:`random_deployment` gives up (the area is too crowded).
+MAX_REDRAWS = 1000
+#: The stream of a channel seed that places the nodes (the fading draws use the seed itself).
+POSITION_STREAM = 0x706F73
 
 
 class _PairGeometry:
@@ -154,3 +162,54 @@ class LineDeployment(_PairGeometry):
     def to_deployment(self) -> Deployment:
         """The same positions as a generic :class:`Deployment`."""
         return Deployment(self.tx_positions, self.rx_positions)
+
+
+def random_deployment(
+    n_links: int,
+    area_m: float,
+    link_distance_range_m: tuple[float, float],
+    seed: int,
+    *,
+    n_extra: int = 0,
+) -> Deployment:
+    """L links dropped uniformly in the square [0, area_m]² (metres), seeded by ``seed``.
+
+    Each transmitter is uniform in the square and its receiver at a distance uniform in
+    ``link_distance_range_m`` = [d_min, d_max] (metres) in a uniform direction (a receiver
+    may lie outside the square). A link is redrawn while one of its nodes is closer than d_min
+    to a node of another link (transmitter to receiver), so every transmitter–receiver
+    distance is at least d_min (``ValueError`` after :data:`MAX_REDRAWS` redraws of one link:
+    the area is too small for L links). ``n_extra`` more links are dropped the same way after
+    the L (e.g. primary users), appended to both position lists. Positions come from
+    ``numpy.random.default_rng([seed, POSITION_STREAM])``: the same seed, the same drop.
+    """
+    n_links = check_positive_int("n_links", n_links)
+    area_m = check_positive("area_m", area_m)
+    low, high = (check_positive("link_distance_range_m", d) for d in link_distance_range_m)
+    if high < low:
+        raise ValueError(
+            f"link_distance_range_m must be (d_min, d_max) with d_min <= d_max, "
+            f"got {link_distance_range_m!r}"
+        )
+    rng = np.random.default_rng([int(seed), POSITION_STREAM])
+    tx: list[np.ndarray] = []
+    rx: list[np.ndarray] = []
+    for link in range(n_links + n_extra):
+        for _ in range(MAX_REDRAWS):
+            t = rng.uniform(0.0, area_m, 2)
+            angle, distance = rng.uniform(0.0, 2 * np.pi), rng.uniform(low, high)
+            r = t + distance * np.array([np.cos(angle), np.sin(angle)])
+            if not tx or (
+                np.linalg.norm(np.array(rx) - t, axis=-1).min() >= low
+                and np.linalg.norm(np.array(tx) - r, axis=-1).min() >= low
+            ):
+                break
+        else:
+            raise ValueError(
+                f"could not place link {link} at least {low:g} m from the others' nodes in a "
+                f"{area_m:g} m square after {MAX_REDRAWS} draws: enlarge the area (or lower "
+                "the density)"
+            )
+        tx.append(t)
+        rx.append(r)
+    return Deployment(torch.tensor(np.array(tx)), torch.tensor(np.array(rx)))

@@ -1,6 +1,8 @@
 """Scenario sampler for the MIMO interference channel (interference paper §II, §IV).
 
-L links on a :class:`~semgym.channels.deployment.LineDeployment`; every
+L links on a :class:`~semgym.channels.deployment.LineDeployment` (``topology="line"``, the
+papers'), or dropped at random in a square area per channel seed
+(``topology="random"``, :func:`~semgym.channels.deployment.random_deployment`); every
 (transmitter j, receiver l) pair gets a flat-fading matrix
 
     H̄[j, l] = √g_jl · (√(K/(K+1)) H_LoS[j, l] + √(1/(K+1)) H_NLoS[j, l])   (Rician)
@@ -19,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from semgym._validation import check_choice, check_finite, check_positive, check_positive_int
@@ -28,7 +31,7 @@ from semgym.channels._common import (
     real_dtype,
     resolve_batch,
 )
-from semgym.channels.deployment import Deployment, LineDeployment
+from semgym.channels.deployment import Deployment, LineDeployment, random_deployment
 from semgym.channels.fading import (
     DEFAULT_RICIAN_K,
     los_matrices,
@@ -52,6 +55,12 @@ from semgym.core.linalg import kron_identity
 
 #: Fading models accepted by :class:`InterferenceChannelConfig`.
 FADING_MODELS = ("rician", "rayleigh")
+#: Where the links stand: the papers' line, or dropped at random per channel seed.
+TOPOLOGIES = ("line", "random")
+#: The random topology's default density, links per km² (a 100 m square for 3 links).
+DEFAULT_DENSITY_PER_KM2 = 300.0
+#: The random topology's default range of a receiver's distance from its transmitter, metres.
+DEFAULT_LINK_DISTANCE_RANGE_M = (20.0, 60.0)
 
 
 #: The channel seeds of both papers' figures (the interference paper's §IV: results averaged
@@ -81,6 +90,17 @@ class InterferenceChannelConfig:
         noise_figure_db: receiver noise figure, dB (>= 0). Default 7 (*semgym*).
         temperature_k: noise temperature, kelvin (> 0). Default 290 (*semgym*).
         tx_power_w: P_max, transmit power per channel use, watts (> 0). Default 1.
+        topology: ``"line"`` (the papers' line, the default) or ``"random"`` (*semgym*): per
+            channel seed, L transmitters uniform in a square and each receiver at a distance
+            uniform in ``link_distance_range_m`` in a uniform direction, no transmitter closer
+            than d_min to another link's receiver
+            (:func:`~semgym.channels.deployment.random_deployment`); ``link_distance_m`` and
+            ``alpha`` are the line's and unused there.
+        density_per_km2: links per km² of the random topology (> 0): the square's side is
+            1000·√(L / density) m. Default 300 (100 m for three links, 577 m for 100).
+        area_m: the random topology's square side in metres, instead of the density.
+        link_distance_range_m: (d_min, d_max), metres, of the random topology
+            (0 < d_min <= d_max). Default (20, 60).
     """
 
     n_links: int = 3
@@ -98,6 +118,10 @@ class InterferenceChannelConfig:
     noise_figure_db: float = DEFAULT_NOISE_FIGURE_DB
     temperature_k: float = DEFAULT_TEMPERATURE_K
     tx_power_w: float = 1.0
+    topology: str = "line"
+    density_per_km2: float = DEFAULT_DENSITY_PER_KM2
+    area_m: float | None = None
+    link_distance_range_m: tuple[float, float] = DEFAULT_LINK_DISTANCE_RANGE_M
 
     def __post_init__(self) -> None:
         def put(name: str, value: object) -> None:
@@ -129,13 +153,51 @@ class InterferenceChannelConfig:
         for name, top in (("alpha", 1e6), ("tx_power_w", 1e9), ("link_distance_m", 1e7)):
             if getattr(self, name) > top:
                 raise ValueError(f"{name} must be at most {top:g}, got {getattr(self, name)!r}")
+        put("topology", check_choice("topology", self.topology, TOPOLOGIES))
+        put("density_per_km2", check_positive("density_per_km2", self.density_per_km2))
+        if self.area_m is not None:
+            put("area_m", check_positive("area_m", self.area_m))
+        distances = self.link_distance_range_m
+        if not isinstance(distances, tuple | list) or len(distances) != 2:
+            raise ValueError(
+                f"link_distance_range_m must be (d_min, d_max) in metres, got {distances!r}"
+            )
+        low, high = (check_positive("link_distance_range_m", d) for d in distances)
+        if high < low or high > 1e7:
+            raise ValueError(
+                f"link_distance_range_m must be (d_min, d_max), 0 < d_min <= d_max <= 1e7 m, "
+                f"got {distances!r}"
+            )
+        put("link_distance_range_m", (low, high))
 
-    def deployment(self) -> LineDeployment:
-        """The line of links this configuration describes."""
-        return LineDeployment(self.n_links, self.link_distance_m, self.alpha)
+    @property
+    def area_side_m(self) -> float:
+        """The random topology's square side, metres: ``area_m``, or 1000·√(L / density)."""
+        if self.area_m is not None:
+            return self.area_m
+        return 1000.0 * math.sqrt(self.n_links / self.density_per_km2)
+
+    def deployment(self, seed: int | None = None) -> Deployment | LineDeployment:
+        """Where the links stand: the line (``seed`` unused), or the random topology of
+        channel seed ``seed`` (needed)."""
+        if self.topology == "line":
+            return LineDeployment(self.n_links, self.link_distance_m, self.alpha)
+        if seed is None:
+            raise ValueError("a random topology is drawn per channel seed: pass seed=")
+        return random_deployment(
+            self.n_links, self.area_side_m, self.link_distance_range_m, int(seed)
+        )
+
+    def _line_only(self, what: str) -> None:
+        if self.topology != "line":
+            raise ValueError(
+                f"{what} of a random topology depend on the channel seed: use "
+                "deployment(seed) and the sampled channels' path_gain"
+            )
 
     def path_gains(self) -> torch.Tensor:
-        """``(L, L)`` float64 linear path gains ``g[j, l]``, tx j → rx l."""
+        """``(L, L)`` float64 linear path gains ``g[j, l]``, tx j → rx l (on the line)."""
+        self._line_only("path gains")
         return path_gain(
             self.deployment().distances(),
             self.carrier_hz,
@@ -145,7 +207,8 @@ class InterferenceChannelConfig:
 
     def direct_gains(self) -> torch.Tensor:
         """``(L,)`` float64 linear path gains of the direct links ``g[l, l]`` (the diagonal of
-        :meth:`path_gains`, without the L × L matrix)."""
+        :meth:`path_gains`, without the L × L matrix; on the line)."""
+        self._line_only("direct gains")
         return path_gain(
             self.deployment().direct_distances(),
             self.carrier_hz,
@@ -153,19 +216,34 @@ class InterferenceChannelConfig:
             self.reference_distance_m,
         )
 
+    def _gain_at(self, distance_m: float) -> float:
+        return float(
+            path_gain(
+                distance_m, self.carrier_hz, self.pathloss_exponent, self.reference_distance_m
+            )
+        )
+
     def strongest_snr_db(self) -> float:
         """The strongest signal any receiver hears over the noise, per receive antenna and
-        channel use at full power, 10·log10(max_l g_ll·P_max/σ²), dB: on the line every
-        interferer is at least as far as a link's own transmitter. What bounds the condition
+        channel use at full power, dB: 10·log10(max_l g_ll·P_max/σ²) on the line (every
+        interferer is at least as far as a link's own transmitter), the gain at d_min in a
+        random topology (no transmitter is closer to any receiver). What bounds the condition
         number of every R_n the game computes."""
-        strongest = float(self.direct_gains().max()) * self.tx_power_w
-        return 10.0 * math.log10(strongest / self.noise_power_w())
+        if self.topology == "line":
+            strongest = float(self.direct_gains().max())
+        else:
+            strongest = self._gain_at(self.link_distance_range_m[0])
+        return 10.0 * math.log10(strongest * self.tx_power_w / self.noise_power_w())
 
     def noise_power_w(self) -> float:
-        """σ² in watts: thermal, or from ``snr_db`` with the mean direct-link gain."""
+        """σ² in watts: thermal, or from ``snr_db`` with the mean direct-link gain (on the
+        line) or the gain at the mean link distance (d_min + d_max)/2 (random topology)."""
         if self.snr_db is None:
             return thermal_noise_power(self.bandwidth_hz, self.noise_figure_db, self.temperature_k)
-        direct_gain = float(self.direct_gains().mean())
+        if self.topology == "line":
+            direct_gain = float(self.direct_gains().mean())
+        else:
+            direct_gain = self._gain_at(sum(self.link_distance_range_m) / 2)
         return noise_power_from_snr(self.snr_db, direct_gain * self.tx_power_w)
 
 
@@ -177,18 +255,24 @@ class InterferenceChannels:
         matrices: ``(B, L_tx, L_rx, N_R, N_T)`` complex; ``matrices[b, j, l]`` is H̄ from
             transmitter j to receiver l for one channel use (the paper's
             ``H_{j,l} = I_K ⊗ H̄_{j,l}``); direct links are ``j == l``.
-        path_gain: ``(L_tx, L_rx)`` float64, linear large-scale gains ``g[j, l]``
-            (``E|H̄[j, l]_ik|² = g[j, l]``).
+        path_gain: float64 linear large-scale gains ``g[j, l]`` (``E|H̄[j, l]_ik|² =
+            g[j, l]``): ``(L_tx, L_rx)`` on the line, ``(B, L_tx, L_rx)`` in a random
+            topology (one per channel seed).
         noise_power: ``(B,)`` real (precision of ``matrices``), σ² in watts.
         tx_power_w: P_max per channel use, watts.
-        deployment: the geometry the channels were drawn for.
+        deployment: the geometry the channels were drawn for (the line's), or None in a
+            random topology (see the positions).
+        tx_positions, rx_positions: ``(B, L, 2)`` float64, metres: where every link's
+            transmitter and receiver stand in each scenario.
     """
 
     matrices: torch.Tensor
     path_gain: torch.Tensor
     noise_power: torch.Tensor
     tx_power_w: float
-    deployment: Deployment | LineDeployment
+    deployment: Deployment | LineDeployment | None
+    tx_positions: torch.Tensor
+    rx_positions: torch.Tensor
 
     @property
     def batch_size(self) -> int:
@@ -208,6 +292,8 @@ class InterferenceChannels:
             noise_power=self.noise_power.to(device),
             tx_power_w=self.tx_power_w,
             deployment=self.deployment,
+            tx_positions=self.tx_positions.to(device),
+            rx_positions=self.rx_positions.to(device),
         )
 
 
@@ -269,21 +355,36 @@ def sample_interference_channels(
     """
     if not isinstance(config, InterferenceChannelConfig):
         raise ValueError(f"config must be an InterferenceChannelConfig, got {type(config)!r}")
-    deployment = config.deployment()
-    matrices, gain = sample_channels(
-        deployment,
-        config.n_rx_antennas,
-        config.n_tx_antennas,
-        carrier_hz=config.carrier_hz,
-        pathloss_exponent=config.pathloss_exponent,
-        reference_distance_m=config.reference_distance_m,
-        fading=config.fading,
-        rician_k=config.rician_k,
-        batch_size=batch_size,
-        seed=seed,
-        device=device,
-        dtype=dtype,
-    )
+    fading = {
+        "carrier_hz": config.carrier_hz,
+        "pathloss_exponent": config.pathloss_exponent,
+        "reference_distance_m": config.reference_distance_m,
+        "fading": config.fading,
+        "rician_k": config.rician_k,
+        "device": device,
+        "dtype": dtype,
+    }
+    n_r, n_t = config.n_rx_antennas, config.n_tx_antennas
+    if config.topology == "line":
+        deployment: Deployment | LineDeployment | None = config.deployment()
+        matrices, gain = sample_channels(
+            deployment, n_r, n_t, batch_size=batch_size, seed=seed, **fading
+        )
+        b = matrices.shape[0]
+        tx = deployment.tx_positions.expand(b, -1, -1)
+        rx = deployment.rx_positions.expand(b, -1, -1)
+    else:  # one topology per channel seed, each drawn with its fading as a single scenario
+        deployment = None
+        parts, gains, txs, rxs = [], [], [], []
+        for s in _item_seeds(seed, resolve_batch(seed, batch_size)):
+            drop = config.deployment(s)
+            m, g = sample_channels(drop, n_r, n_t, seed=[s], **fading)
+            parts.append(m)
+            gains.append(g)
+            txs.append(drop.tx_positions)
+            rxs.append(drop.rx_positions)
+        matrices, gain = torch.cat(parts), torch.stack(gains)
+        tx, rx = torch.stack(txs), torch.stack(rxs)
     noise = torch.full(
         (matrices.shape[0],), config.noise_power_w(), dtype=real_dtype(dtype), device=device
     )
@@ -293,7 +394,21 @@ def sample_interference_channels(
         noise_power=noise,
         tx_power_w=config.tx_power_w,
         deployment=deployment,
+        tx_positions=tx.to(device=device),
+        rx_positions=rx.to(device=device),
     )
+
+
+def _item_seeds(seed: Seed, batch: int) -> list[int]:
+    """One channel seed per scenario of a random topology: the sequence itself, or B seeds
+    drawn from an int seed or a generator (fresh entropy for None)."""
+    if isinstance(seed, torch.Generator):
+        return [int(v) for v in torch.randint(0, 2**62, (batch,), generator=seed)]
+    if seed is None:
+        return [int(v) for v in torch.randint(0, 2**62, (batch,))]
+    if isinstance(seed, int):
+        return [int(v) for v in np.random.default_rng([seed, batch]).integers(0, 2**62, batch)]
+    return [int(s) for s in seed]
 
 
 def kron_channel_uses(channel: torch.Tensor, channel_uses: int) -> torch.Tensor:

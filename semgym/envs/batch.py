@@ -232,6 +232,11 @@ class InterferenceBatch(_Batch):
             game, state = self.game.index_copy(where, fresh), self.state.index_copy(where, start)
         self.game = game
         self.operator = GameOperator(game, self.structure)
+        #: every link's (transmitter, receiver) position in a random topology, (B, 2, L, 2)
+        #: metres on the device (None on the line: it never moves)
+        self.positions = None
+        if self.scenario.channel.topology == "random":
+            self.positions = game.positions.to(self.device, self.real_dtype)
         self.state = state
         self.projected = torch.zeros(
             self.batch_size, self.n_links, dtype=torch.bool, device=self.device
@@ -279,8 +284,11 @@ class InterferenceBatch(_Batch):
     def infos(self) -> dict[str, Tensor]:
         """The infos of :class:`_Batch`, and with primary users ``primary_interference``
         (B, P) W received by each primary, ``primary_caps_hold`` (B,) bool and
-        ``primary_rate`` (B, P) bit/s/Hz, from one covariance of the state."""
+        ``primary_rate`` (B, P) bit/s/Hz, from one covariance of the state; in a random
+        topology ``tx_position`` and ``rx_position`` (B, L, 2) metres."""
         infos = super().infos()
+        if self.positions is not None:
+            infos["tx_position"], infos["rx_position"] = self.positions.unbind(1)
         primary = self.game.primary
         if primary is not None:
             cov = self.state.channel_use_covariances(self.scenario.channel_uses)

@@ -190,14 +190,23 @@ class InterferenceEnv(SemgymParallelEnv):
     **Infos** (per agent): ``mse``, ``nmse``, ``mui_power`` (W), ``exploitability`` (MSE_l −
     MSE_l of a unilateral best response; 0 at a Nash equilibrium), ``projected``, and
     ``accuracy`` when ``reward="accuracy"`` or ``info_accuracy=True``; with primary users
-    ``primary_interference`` (W per primary) and ``primary_caps_hold``.
+    ``primary_interference`` (W per primary) and ``primary_caps_hold``; in a random topology
+    ``tx_position`` and ``rx_position`` (metres, (2,) each: where the link stands this
+    episode).
 
     **Arguments** (all keyword):
 
     - ``n_links=3``: L secondary links (agents).
     - ``n_antennas=8``: N_T = N_R; ``n_tx_antennas``/``n_rx_antennas`` override it.
     - ``channel_uses=10``: K channel uses per latent (compression ξ = K/(d/2)).
-    - ``alpha=3.0``: MUI scaling factor α (adjacent transmitters α·30 m apart).
+    - ``alpha=3.0``: MUI scaling factor α (adjacent transmitters α·30 m apart; the line's).
+    - ``topology="line"``: the papers' line of links, or ``"random"``: per channel seed, the
+      L transmitters uniform in a square of side ``area_m`` (default 1000·√(L /
+      ``density_per_km2``) m, ``density_per_km2=300``) and each receiver at a distance
+      uniform in ``link_distance_range_m=(20, 60)`` m in a uniform direction, no transmitter
+      closer than the minimum distance to any receiver; path loss and Rician line of sight
+      from the actual distances and angles, primary users dropped in the same area. With
+      ``snr_db``, σ² is set from the gain at the mean link distance.
     - ``snr_db=None``: direct-link SNR in dB; None = thermal noise (10 MHz, 7 dB NF, 290 K).
     - ``tx_power_w=1.0``: P_max per channel use, W.
     - ``fading="rician"`` (K-factor ``rician_k=1.5``) or ``"rayleigh"``.
@@ -370,6 +379,9 @@ class InterferenceEnv(SemgymParallelEnv):
                 info["accuracy"] = float(self._accuracy[i])
                 info["native_accuracy"] = self.latent_links[i].native_accuracy
             info.update(primary)
+            if "tx_position" in batch_infos:  # a random topology: where the link stands
+                info["tx_position"] = batch_infos["tx_position"][0, i].numpy().copy()
+                info["rx_position"] = batch_infos["rx_position"][0, i].numpy().copy()
             infos[agent] = info
         return infos
 

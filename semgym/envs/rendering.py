@@ -15,9 +15,7 @@ def render_interference(env: Any, figure: Any, mode: str) -> tuple[np.ndarray | 
     """
     figure = _figure(figure, mode)
     geo, bars, err = figure.subplots(1, 3, gridspec_kw={"width_ratios": [2, 2, 1]})
-    deployment = env.channel_config.deployment()
-    tx = deployment.tx_positions.numpy()
-    rx = deployment.rx_positions.numpy()
+    tx, rx = env.game.positions[0].numpy()  # where the links stand this episode
     mui = env.evaluation.mui_power[0].numpy()
     strength = mui / max(float(mui.max()), 1e-300)
     for j in range(len(tx)):
@@ -33,7 +31,9 @@ def render_interference(env: Any, figure: Any, mode: str) -> tuple[np.ndarray | 
         geo.plot([tx[j, 0], rx[j, 0]], [tx[j, 1], rx[j, 1]], color="tab:blue", lw=2.5)
     geo.scatter(tx[:, 0], tx[:, 1], marker="^", color="k", zorder=3, label="tx")
     geo.scatter(rx[:, 0], rx[:, 1], marker="o", color="tab:green", zorder=3, label="rx")
-    geo.set_title(f"α = {env.channel_config.alpha:g}, cycle {env.cycles}")
+    config = env.channel_config
+    where = f"α = {config.alpha:g}" if config.topology == "line" else "random topology"
+    geo.set_title(f"{where}, cycle {env.cycles}")
     geo.set_xlabel("m")
     geo.legend(loc="upper right", fontsize=7)
     powers = env.batch.direction_powers()[0].numpy()

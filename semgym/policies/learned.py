@@ -250,6 +250,14 @@ def scenario_record(kind: str, preset: str, **env_overrides: Any) -> dict[str, A
     return json.loads(json.dumps(dataclasses.asdict(scenario)))
 
 
+def _channel_defaults() -> dict[str, Any]:
+    """The interference channel's default fields as scenario-record leaves (``channel.…``)."""
+    from semgym.channels import InterferenceChannelConfig
+
+    record = {"channel": dataclasses.asdict(InterferenceChannelConfig())}
+    return _leaves(json.loads(json.dumps(record)))
+
+
 def _leaves(record: Any, prefix: str = "") -> dict[str, Any]:
     """``{"channel.alpha": 3.0, …}``: the leaves of a nested scenario record by dotted path."""
     if not isinstance(record, Mapping):
@@ -407,7 +415,9 @@ class Learned:
         now = _leaves(
             scenario_record(self.kind, self.preset.name, **self.card.get("env_kwargs", {}))
         )
-        before = _leaves(trained)
+        # a field added since the card was written takes its default (what the card played)
+        added = {k: v for k, v in _channel_defaults().items() if k in now}
+        before = {**added, **_leaves(trained)}
         changed = [
             f"{key} {before.get(key, '(absent)')!r} → {now.get(key, '(absent)')!r}"
             for key in sorted(set(before) | set(now))

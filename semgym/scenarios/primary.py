@@ -30,6 +30,7 @@ import torch
 from torch import Tensor
 
 from semgym.channels import InterferenceChannelConfig, path_gain
+from semgym.channels.deployment import random_deployment
 from semgym.core.interference import add_noise, gaussian_rate, received_covariance
 from semgym.core.linalg import real_trace
 from semgym.core.packing import real_composite
@@ -216,6 +217,61 @@ class PrimaryUsers:
             interference_cap_w=cap_fraction * isotropic,
             seed=seed,
             dtype=dtype,
+        )
+
+    @classmethod
+    def in_area(
+        cls,
+        config: InterferenceChannelConfig,
+        n_primaries: int,
+        cap_fraction: float,
+        noise_power: float,
+        seed: int,
+        dtype: torch.dtype = torch.complex128,
+    ) -> PrimaryUsers:
+        """Primary links dropped in a random topology's area with the secondaries, one scenario
+        (B = 1): the P links that channel seed ``seed`` drops after the L secondary ones
+        (:func:`~semgym.channels.deployment.random_deployment` with ``n_extra=P``, so the
+        secondaries stand where their channels were drawn), every gain from its actual
+        distance, Rayleigh fading, N_Rp = N_Tp = N_T, Q_p = (P_max/N_Tp) I. The cap I_max,p is
+        ``cap_fraction`` times the interference primary p would receive from all secondaries
+        at full, isotropic power through its actual path gains."""
+        n_links, n_tx, n_rx = config.n_links, config.n_tx_antennas, config.n_rx_antennas
+        drop = random_deployment(
+            n_links, config.area_side_m, config.link_distance_range_m, seed, n_extra=n_primaries
+        )
+        gain = path_gain(
+            drop.distances(),
+            config.carrier_hz,
+            config.pathloss_exponent,
+            config.reference_distance_m,
+        )  # (L + P, L + P), tx → rx
+        to_primary_gain = gain[:n_links, n_links:]  # (L, P)
+        to_secondary_gain = gain[n_links:, :n_links]  # (P, L)
+        direct_gain = gain[n_links:, n_links:].diagonal()  # (P,)
+        gen = torch.Generator().manual_seed(seed)
+
+        def cn(*shape: int) -> Tensor:
+            parts = torch.randn(*shape, 2, dtype=torch.float64, generator=gen)
+            return torch.view_as_complex(parts) * math.sqrt(0.5)
+
+        to_primary = (
+            cn(1, n_links, n_primaries, n_tx, n_tx) * to_primary_gain.sqrt()[None, :, :, None, None]
+        )
+        to_secondary = (
+            cn(1, n_primaries, n_links, n_rx, n_tx)
+            * to_secondary_gain.sqrt()[None, :, :, None, None]
+        )
+        direct = cn(1, n_primaries, n_tx, n_tx) * direct_gain.sqrt()[None, :, None, None]
+        isotropic = to_primary_gain.sum(0) * config.tx_power_w * n_tx  # (P,)
+        eye = torch.eye(n_tx, dtype=torch.complex128) * (config.tx_power_w / n_tx)
+        return cls(
+            to_primary=to_primary.to(dtype),
+            to_secondary=to_secondary.to(dtype),
+            direct=direct.to(dtype),
+            tx_covariance=eye.expand(1, n_primaries, n_tx, n_tx).to(dtype).clone(),
+            interference_cap_w=(cap_fraction * isotropic)[None],
+            noise_power=torch.tensor(noise_power, dtype=torch.float64),
         )
 
     def secondary_noise(self) -> Tensor:

@@ -125,6 +125,7 @@ def _tiled(game: InterferenceGame, copies: int) -> InterferenceGame:
         weights=game.weights.repeat(copies, 1, 1),
         target_energy=game.target_energy.repeat(copies, 1),
         primary=primary,
+        positions=None if game.positions is None else game.positions.repeat(copies, 1, 1, 1),
     )
 
 

@@ -55,7 +55,8 @@ class InterferenceVecEnv(BatchedVectorEnv):
     Infos: ``mse``, ``nmse``, ``mui_power`` (W), ``exploitability``, ``projected`` as (B, L)
     tensors and ``network_nmse`` (B,); with primary users ``primary_interference`` (B, P) W,
     ``primary_caps_hold`` (B,) bool and ``primary_rate`` (B, P) bit/s/Hz (a constraint signal
-    for safe RL; ``enforce_caps=True`` makes every action keep the caps).
+    for safe RL; ``enforce_caps=True`` makes every action keep the caps); in a random topology
+    ``tx_position`` and ``rx_position`` (B, L, 2) metres (for central critics).
 
     Seeding: ``reset(seed=s)`` gives env i the channel seed s + i (a list gives each env its
     own); env i then equals ``gym.make("semgym/Interference-v0").reset(seed=s + i)``.

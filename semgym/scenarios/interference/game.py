@@ -34,6 +34,9 @@ class InterferenceGame:
         weights: semantic weights w = σ̃², (B, L, M) real, >= 0, descending per link.
         target_energy: tr(R_y) per link, (B, L) real (> 0): the MSE of sending nothing.
         primary: optional :class:`~semgym.scenarios.PrimaryUsers` (cognitive radio).
+        positions: optional (B, 2, L, 2) float64, metres: every link's transmitter
+            (``positions[:, 0]``) and receiver (``positions[:, 1]``), when the game was drawn
+            from a geometry (None for synthetic channels).
     """
 
     channels: Tensor
@@ -43,6 +46,7 @@ class InterferenceGame:
     weights: Tensor
     target_energy: Tensor
     primary: PrimaryUsers | None = None
+    positions: Tensor | None = None
 
     def __post_init__(self) -> None:
         ch = self.channels
@@ -97,6 +101,14 @@ class InterferenceGame:
         object.__setattr__(self, "noise_power", noise)
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "target_energy", energy)
+        if self.positions is not None:
+            positions = torch.as_tensor(self.positions, dtype=torch.float64)
+            if tuple(positions.shape) != (b, 2, n_links, 2):
+                raise ValueError(
+                    f"positions must be (B, 2, L, 2) = {(b, 2, n_links, 2)} metres, got "
+                    f"{tuple(positions.shape)}"
+                )
+            object.__setattr__(self, "positions", positions)
 
     # --- sizes --------------------------------------------------------------------------------
     @property
@@ -244,6 +256,7 @@ class InterferenceGame:
             weights=self.weights[sl],
             target_energy=self.target_energy[sl],
             primary=None if self.primary is None else self.primary.select(sl),
+            positions=None if self.positions is None else self.positions[sl],
         )
 
     def index_copy(self, where: Tensor, fresh: InterferenceGame) -> InterferenceGame:
@@ -258,6 +271,9 @@ class InterferenceGame:
             weights=self.weights.index_copy(0, where, fresh.weights),
             target_energy=self.target_energy.index_copy(0, where, fresh.target_energy),
             primary=primary,
+            positions=None
+            if self.positions is None or fresh.positions is None
+            else self.positions.index_copy(0, where.to(self.positions.device), fresh.positions),
         )
 
 

@@ -11,7 +11,12 @@ from torch import Tensor
 
 from semgym import core
 from semgym._validation import check_choice, check_positive, check_positive_int
-from semgym.channels.interference import InterferenceChannelConfig, sample_interference_channels
+from semgym.channels.interference import (
+    DEFAULT_DENSITY_PER_KM2,
+    DEFAULT_LINK_DISTANCE_RANGE_M,
+    InterferenceChannelConfig,
+    sample_interference_channels,
+)
 from semgym.scenarios.interference.game import InterferenceGame, widely_linear_channels
 from semgym.scenarios.latents import PROCESSING, LatentLink, interference_links, latent_link
 from semgym.scenarios.primary import PrimaryUsers
@@ -100,6 +105,10 @@ class InterferenceScenario:
         interference_cap: float = 0.1,
         processing: str = "linear",
         enforce_caps: bool = False,
+        topology: str = "line",
+        density_per_km2: float = DEFAULT_DENSITY_PER_KM2,
+        area_m: float | None = None,
+        link_distance_range_m: tuple[float, float] = DEFAULT_LINK_DISTANCE_RANGE_M,
     ) -> InterferenceScenario:
         """The scenario from the envs' keyword arguments (documented in the env manual)."""
         n_links = check_positive_int("n_links", n_links)
@@ -113,6 +122,12 @@ class InterferenceScenario:
             tx_power_w=tx_power_w,
             fading=fading,
             rician_k=rician_k,
+            topology=topology,
+            density_per_km2=density_per_km2,
+            area_m=area_m,
+            link_distance_range_m=tuple(link_distance_range_m)
+            if isinstance(link_distance_range_m, list)
+            else link_distance_range_m,
         )
         links = interference_links(latents, n_links, tx_encoders, rx_encoders)
         check_choice("processing", processing, PROCESSING)
@@ -180,9 +195,12 @@ class InterferenceScenario:
             matrices, noise = widely_linear_channels(matrices, noise)
         primary = None
         if self.n_primaries:
+            place = (
+                PrimaryUsers.on_line if self.channel.topology == "line" else PrimaryUsers.in_area
+            )
             primary = PrimaryUsers.cat(
                 [
-                    PrimaryUsers.on_line(
+                    place(
                         self.channel,
                         self.n_primaries,
                         self.interference_cap,
@@ -202,4 +220,5 @@ class InterferenceScenario:
             self.semantic_weights(real).to(device).expand(b, -1, -1),
             self.target_energy(real).to(device).expand(b, -1),
             primary,
+            torch.stack([channels.tx_positions, channels.rx_positions], 1),
         )
