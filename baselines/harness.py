@@ -60,6 +60,8 @@ TRAINED_PRESETS = (
     "more-links",
     "primary-users",
     "widely-linear",
+    "sparse-network",
+    "dense-network",
 )
 #: Small, fast scenarios of the smoke runs (``--smoke``), which the tests execute.
 SMOKE_INTERFERENCE = {"latents": "synthetic", "n_antennas": 2, "channel_uses": 2}

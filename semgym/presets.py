@@ -19,6 +19,11 @@ headroom of each):
 - ``widely-linear`` (``snr_db=0.0, processing="widely_linear"``): ``low-snr`` with
   widely-linear transceivers (any real-linear map of the real-composite latent), 2M = 160 real
   modes per link; the largest headroom of the presets.
+- ``sparse-network`` (``n_links=10, topology="random", density_per_km2=100.0``): ten
+  links dropped at random in a 316 m square per channel seed, each receiver 20-60 m from its
+  transmitter; thermal noise.
+- ``dense-network`` (``density_per_km2=1000.0``, otherwise ``sparse-network``): the same ten
+  links in a 100 m square; the largest price of anarchy of the presets.
 - ``broadcast`` (``broadcast_v0``, defaults): the federated downlink, 10 users, 4 × 4, K = 1,
   SNR 20 dB.
 
@@ -28,6 +33,8 @@ Every preset builds its envs with :meth:`Preset.parallel_env`, :meth:`Preset.gym
 Seeds. Learned policies shipped with semgym were trained on channel seeds drawn from
 :data:`TRAINING_SEEDS` only (the vector envs' ``seed_range``) and are scored on
 :data:`HELD_OUT_SEEDS` and the paper's six :data:`PAPER_SEEDS`, which no training run saw.
+On a random topology the channel seed also drops the links, so held-out seeds are held-out
+topologies.
 """
 
 from __future__ import annotations
@@ -148,6 +155,18 @@ PRESETS: dict[str, Preset] = {
             "interference",
             {"snr_db": 0.0, "processing": "widely_linear"},
             "low-snr with widely-linear transceivers: 2M = 160 real modes per link",
+        ),
+        Preset(
+            "sparse-network",
+            "interference",
+            {"n_links": 10, "topology": "random", "density_per_km2": 100.0},
+            "ten links dropped at random, 100 links per km² (a 316 m square)",
+        ),
+        Preset(
+            "dense-network",
+            "interference",
+            {"n_links": 10, "topology": "random", "density_per_km2": 1000.0},
+            "ten links dropped at random, 1,000 links per km² (a 100 m square)",
         ),
         Preset(
             "broadcast",

@@ -148,3 +148,24 @@ def test_pricing_report_runs_in_smoke_mode(capsys):
     trajectory = np.array([1.0, 0.5, 0.9, 0.62, 0.6, 0.6])
     assert module.settled_round(trajectory, 1.0) == 3
     assert module.settled_round(np.full(4, 0.5), 0.5) == 0
+
+
+def test_transfer_scores_a_network_policy_unchanged_on_larger_networks(tmp_path, capsys):
+    """A policy trained on a network preset plays, unchanged, on 3× and 10× the links and on
+    the papers' line; at the training size it replays its card's held-out score."""
+    assert (
+        importlib.import_module("l2o_shared").main(
+            ["--smoke", "--preset", "sparse-network", "--out", str(tmp_path)]
+        )
+        == 0
+    )
+    module = importlib.import_module("transfer")
+    rows = module.transfer_rows(str(tmp_path / "policy.pt"), 4, 4, smoke=True)
+    assert [r["n_links"] for r in rows] == [10, 30, 100, 3]
+    card = Learned.load(tmp_path / "policy.pt").card
+    assert rows[0]["nmse"] == pytest.approx(card["score"]["nmse"], rel=1e-12)
+    for r in rows:
+        low, high = r["nmse_ci95"]
+        assert low <= r["nmse"] <= high and math.isfinite(r["gap_share"])
+        assert r["best_response_nmse"] < r["uniform_nmse"]
+    assert "paper (line), L = 3" in module.markdown(rows)

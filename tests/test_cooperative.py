@@ -117,6 +117,12 @@ def test_presets_and_the_training_seed_range():
         if preset.env == "interference":
             venv = preset.vector_env(2, latents="synthetic", n_antennas=2, channel_uses=2)
             assert venv.n_links == preset.kwargs.get("n_links", 3)
+            if preset.kwargs.get("topology") == "random":  # the square its density sets
+                venv.reset(seed=[HELD_OUT_SEEDS[0], HELD_OUT_SEEDS[1]])
+                side = 1000 * (preset.kwargs["n_links"] / preset.kwargs["density_per_km2"]) ** 0.5
+                tx = venv.batch.game.positions[:, 0]
+                assert bool(((tx >= 0) & (tx <= side)).all()) and tx.amax() > 0.6 * side
+                assert not torch.equal(tx[0], tx[1])  # each seed its own topology
     low, high = 5_000, 5_010
     venv = InterferenceVecEnv(3, **SMALL, max_cycles=1, seed_range=(low, high))
     venv.reset(seed=0)
