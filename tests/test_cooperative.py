@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -156,3 +158,29 @@ def test_cooperative_powers_improve_on_the_equilibrium_with_its_modes():
     torch.testing.assert_close(alone.network_nmse[0], metrics.network_nmse[1], rtol=1e-9, atol=0)
     with pytest.raises(ValueError, match="primary"):
         cooperative_powers(_game(primary_users=1), equilibrium.state)
+
+
+def test_interference_neighbourhood_in_the_game():
+    """mui_neighbours: the block and dense paths receive the same R_n (the far interferers'
+    white noise spread over the K channel uses), k >= L − 1 is the exact game, and the
+    approximation moves a state's NMSE by little when most interferers are neighbours."""
+    kwargs = {**SMALL, "n_links": 5, "topology": "random", "density_per_km2": 1000.0}
+    exact = InterferenceScenario.create(**kwargs).sample([27, 42])
+    near = dataclasses.replace(exact, mui_neighbours=2)
+    block = GameOperator(near, "block")
+    assert block.far_gain is not None and block.interferer_index.shape == (2, 5, 2)
+    factors = GameOperator(exact, "block").initial_state(seed=[3, 4]).factors
+    by_block = block.received(factors).noise_covariance  # (B, L, K, A, A)
+    dense_factors = core.block_diagonal(factors).unsqueeze(2)  # (B, L, 1, K·A, K·r)
+    dense = GameOperator(near, "dense").received(dense_factors).noise_covariance[:, :, 0]
+    assert torch.allclose(dense, core.block_diagonal(by_block), rtol=1e-12, atol=1e-15)
+    whole = dataclasses.replace(exact, mui_neighbours=4)
+    state = GameOperator(exact).initial_state(seed=[3, 4])
+    assert GameOperator(whole).far_gain is None
+    assert torch.equal(
+        GameOperator(whole).evaluate(state).nmse, GameOperator(exact).evaluate(state).nmse
+    )
+    error = GameOperator(near).evaluate(state).nmse / GameOperator(exact).evaluate(state).nmse - 1
+    assert bool((error.abs() < 0.2).all()) and bool((error.abs() > 0).any())
+    with pytest.raises(ValueError, match="mui_neighbours"):
+        InterferenceScenario.create(**kwargs, mui_neighbours=0)

@@ -730,3 +730,49 @@ def test_broadcast_shapes_is_torchs(shapes: list[list[int]]) -> None:
             broadcast_shapes(*shapes)
         return
     assert broadcast_shapes(*shapes) == expected
+
+
+@pytest.mark.parametrize("n_neighbours", [1, 2, 4])
+def test_interference_neighbourhood_equals_brute_force(gen: torch.Generator, n_neighbours: int):
+    """The opt-in neighbourhood: each receiver's k strongest interferers (brute-force ranking of
+    ‖H_jl‖²_F) summed exactly, per channel-use block, plus every other interferer as white
+    noise g_jl·tr(Φ_jk Φ_jkᴴ) per receive dimension; k >= L − 1 leaves nothing to the noise."""
+    n_links, n_uses, n_rx, n_tx, rank = 6, 3, 4, 3, 2
+    hbar = crandn(2, n_links, n_links, n_rx, n_tx, gen=gen)
+    hbar = hbar * torch.rand(2, n_links, n_links, 1, 1, generator=gen, dtype=torch.float64)
+    factors = crandn(2, n_links, n_uses, n_tx, rank, gen=gen)
+    gain = core.isotropic_gain(hbar)
+    index = core.neighbour_index(gain, n_neighbours)
+    far = core.far_gain(gain, index)
+    mui = core.interference_by_block(
+        core.interferer_channels(hbar, index).mH.contiguous(), factors, index
+    ) + torch.diag_embed(
+        core.far_interference(far, factors.abs().square().sum((-2, -1)))[..., None].expand(
+            -1, -1, -1, n_rx
+        )
+    )
+    cov = factors @ factors.mH  # (2, L, K, N_T, N_T)
+    for b, rx in itertools.product(range(2), range(n_links)):
+        others = [j for j in range(n_links) if j != rx]
+        energy = {j: float(hbar[b, j, rx].abs().square().sum()) for j in others}
+        ranked = sorted(others, key=lambda j: -energy[j])
+        near, rest = ranked[:n_neighbours], ranked[n_neighbours:]
+        assert sorted(index[b, rx].tolist()) == sorted(near)
+        for k in range(n_uses):
+            h = hbar[b, :, rx]  # (L, N_R, N_T)
+            want = sum(h[j] @ cov[b, j, k] @ h[j].mH for j in near)
+            white = sum(energy[j] / (n_tx * n_rx) * cov[b, j, k].trace().real for j in rest)
+            want = want + white * torch.eye(n_rx, dtype=want.dtype)
+            assert torch.allclose(mui[b, rx, k], want, rtol=1e-12, atol=1e-12)
+    # every interferer a neighbour: the far gains vanish and the MUI is the exact one
+    everyone = core.neighbour_index(gain, n_links)
+    assert everyone.shape[-1] == n_links - 1 and bool((core.far_gain(gain, everyone) == 0).all())
+    exact = core.interference_by_block(
+        core.interferer_channels(hbar, core.interferer_index(n_links)).mH.contiguous(),
+        factors,
+        core.interferer_index(n_links),
+    )
+    batched = core.interference_by_block(
+        core.interferer_channels(hbar, everyone).mH.contiguous(), factors, everyone
+    )
+    assert torch.allclose(batched, exact, rtol=1e-12, atol=1e-12)

@@ -101,6 +101,11 @@ class InterferenceChannelConfig:
         area_m: the random topology's square side in metres, instead of the density.
         link_distance_range_m: (d_min, d_max), metres, of the random topology
             (0 < d_min <= d_max). Default (20, 60).
+        mui_neighbours: opt-in interference neighbourhood (*semgym*), an integer k >= 1: each
+            receiver sums the MUI of its k strongest interferers (by ‖H̄_{j,l}‖²_F) exactly and
+            hears every other one as white noise of the power it would cause spreading its
+            block powers evenly over its antennas (an approximation: its error and speed are
+            measured by ``benchmarks/bench_scale.py``). Default None: every interferer exact.
     """
 
     n_links: int = 3
@@ -122,6 +127,7 @@ class InterferenceChannelConfig:
     density_per_km2: float = DEFAULT_DENSITY_PER_KM2
     area_m: float | None = None
     link_distance_range_m: tuple[float, float] = DEFAULT_LINK_DISTANCE_RANGE_M
+    mui_neighbours: int | None = None
 
     def __post_init__(self) -> None:
         def put(name: str, value: object) -> None:
@@ -169,6 +175,8 @@ class InterferenceChannelConfig:
                 f"got {distances!r}"
             )
         put("link_distance_range_m", (low, high))
+        if self.mui_neighbours is not None:
+            put("mui_neighbours", check_positive_int("mui_neighbours", self.mui_neighbours))
 
     @property
     def area_side_m(self) -> float:

@@ -37,9 +37,55 @@ def interferer_index(n_links: int, device: torch.device | str | None = None) -> 
     return torch.tensor(rows, dtype=torch.int64, device=device).reshape(n_links, n_links - 1)
 
 
+def isotropic_gain(channels: Tensor) -> Tensor:
+    """g_{j,l} = ‖H_{j,l}‖²_F / (N_T·N_R), (B, L, L) real (tx-major): the power per receive
+    dimension of receiver l per watt that transmitter j spreads evenly over its N_T
+    dimensions, from (B, L, L, N_R, N_T) channels (the direct links on the diagonal)."""
+    n_rx, n_tx = channels.shape[-2:]
+    return channels.abs().square().sum((-2, -1)) / (n_tx * n_rx)
+
+
+def neighbour_index(gain: Tensor, n_neighbours: int) -> Tensor:
+    """The ``n_neighbours`` strongest interferers j ≠ l of every receiver l, strongest first,
+    (B, L, k) int64 (k = min(n_neighbours, L − 1)), by ``gain`` (B, L, L) from
+    :func:`isotropic_gain`."""
+    n_links = gain.shape[-1]
+    received = gain.transpose(-2, -1).clone()  # (B, rx l, tx j)
+    received[..., torch.eye(n_links, dtype=torch.bool, device=gain.device)] = -math.inf
+    k = min(n_neighbours, n_links - 1)
+    return received.topk(k, dim=-1, sorted=True).indices
+
+
+def far_gain(gain: Tensor, index: Tensor) -> Tensor:
+    """``gain`` (B, L, L) with the direct links and every receiver's neighbours in ``index``
+    (B, L, k) set to zero: the gains of the interferers each receiver hears only as noise."""
+    far = gain.clone()
+    n_links = gain.shape[-1]
+    far[..., torch.eye(n_links, dtype=torch.bool, device=gain.device)] = 0.0
+    games = torch.arange(gain.shape[0], device=gain.device)[:, None, None]
+    rx = torch.arange(n_links, device=gain.device)[None, :, None]
+    far[games, index, rx] = 0.0
+    return far
+
+
+def far_interference(far: Tensor, use_power: Tensor) -> Tensor:
+    """Σ_j g_{j,l} tr(Q_{j,k}) per receiver l and channel use k, (B, L, K) W per receive
+    dimension: the far interferers' power as if each spread its power in channel use k evenly
+    over its transmit dimensions (white noise at the receiver), from :func:`far_gain`
+    (B, L, L) and every transmitter's power per channel use tr(Q_{j,k}) (B, L, K) W."""
+    return torch.einsum("bjl,bjk->blk", far.to(use_power.dtype), use_power)
+
+
 def interferer_channels(channels: Tensor, index: Tensor) -> Tensor:
-    """H_{j,l} of the L − 1 interferers j ≠ l of every receiver l, (..., L, L − 1, A, B), from
-    (..., L, L, A, B) channels (tx-major) and :func:`interferer_index`."""
+    """H_{j,l} of the interferers of every receiver l listed by ``index``: the L − 1 of
+    :func:`interferer_index` (L, L − 1), (..., L, L − 1, A, B); or each game's own from
+    :func:`neighbour_index` (B, L, k), (B, L, k, A, B). From (..., L, L, A, B) channels
+    (tx-major)."""
+    if index.dim() == 3:
+        b, n_links, _ = index.shape
+        games = torch.arange(b, device=index.device)[:, None, None]
+        rx = torch.arange(n_links, device=index.device)[None, :, None]
+        return channels[games, index, rx]
     rx = torch.arange(index.shape[0], device=index.device)[:, None].expand_as(index)
     return channels[..., index, rx, :, :]
 
@@ -54,7 +100,8 @@ def interference_by_block(interferers_adjoint: Tensor, tx_factors: Tensor, index
         tx_factors: F_{j,k}, (..., L, K, B, r): any factor of block k of transmitter j's
             covariance (e.g. V_k diag(√p_k)); every block goes through the same channel (the K
             channel uses of H = I_K ⊗ H̄ on the block path; K = 1 for a dense covariance).
-        index: :func:`interferer_index`.
+        index: :func:`interferer_index` (L, L − 1), or the games' :func:`neighbour_index`
+            (B, L, k) with ``interferers_adjoint`` (B, L, k, B, A) and one leading batch dim.
 
     Returns (..., L, K, A, A), Hermitian PSD; its trace is the MUI power of block k at
     receiver l. Each product (H_{j,l} F_{j,k})ᴴ = F_{j,k}ᴴ H_{j,l}ᴴ comes out as a contiguous
@@ -64,17 +111,23 @@ def interference_by_block(interferers_adjoint: Tensor, tx_factors: Tensor, index
     """
     *lead, n_links, n_blocks, rows, cols = tx_factors.shape
     size = interferers_adjoint.shape[-1]
-    if index.shape[1] == 0:  # a single link hears no MUI
+    if index.shape[-1] == 0:  # a single link hears no MUI
         return tx_factors.new_zeros(*lead, n_links, n_blocks, size, size)
+    games = None
+    if index.dim() == 3:  # each game's own neighbours (B, L, k)
+        games = torch.arange(index.shape[0], device=index.device)[:, None]
 
     def gram(i: int) -> Tensor:  # the MUI from the i-th interferer of every receiver
-        adjoint = tx_factors.mH[..., index[:, i], :, :, :]  # (..., L, K, r, B), one copy
+        if games is None:
+            adjoint = tx_factors.mH[..., index[:, i], :, :, :]  # (..., L, K, r, B), one copy
+        else:
+            adjoint = tx_factors.mH[games, index[..., i]]
         adjoint = adjoint.reshape(*lead, n_links, n_blocks * cols, rows)
         products = (adjoint @ interferers_adjoint[..., i, :, :]).unflatten(-2, (n_blocks, cols))
         return products.mH @ products
 
     total = gram(0)
-    for i in range(1, index.shape[1]):
+    for i in range(1, index.shape[-1]):
         total.add_(gram(i))
     return total
 

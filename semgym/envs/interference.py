@@ -207,6 +207,11 @@ class InterferenceEnv(SemgymParallelEnv):
       closer than the minimum distance to any receiver; path loss and Rician line of sight
       from the actual distances and angles, primary users dropped in the same area. With
       ``snr_db``, σ² is set from the gain at the mean link distance.
+    - ``mui_neighbours=None``: exact MUI from every interferer; an integer k opts into the
+      interference neighbourhood: each receiver sums its k strongest interferers (by
+      ‖H̄_jl‖²_F) exactly and hears the others as white noise of the power they would cause
+      spreading their power evenly over their antennas (faster at large L; the error is
+      measured in the docs).
     - ``snr_db=None``: direct-link SNR in dB; None = thermal noise (10 MHz, 7 dB NF, 290 K).
     - ``tx_power_w=1.0``: P_max per channel use, W.
     - ``fading="rician"`` (K-factor ``rician_k=1.5``) or ``"rayleigh"``.

@@ -37,6 +37,10 @@ class InterferenceGame:
         positions: optional (B, 2, L, 2) float64, metres: every link's transmitter
             (``positions[:, 0]``) and receiver (``positions[:, 1]``), when the game was drawn
             from a geometry (None for synthetic channels).
+        mui_neighbours: the opt-in interference neighbourhood: every receiver's MUI sums its
+            k strongest interferers exactly (:func:`~semgym.core.neighbour_index`) and the
+            others as white noise (:func:`~semgym.core.far_interference`); None: every
+            interferer exact.
     """
 
     channels: Tensor
@@ -47,6 +51,7 @@ class InterferenceGame:
     target_energy: Tensor
     primary: PrimaryUsers | None = None
     positions: Tensor | None = None
+    mui_neighbours: int | None = None
 
     def __post_init__(self) -> None:
         ch = self.channels
@@ -109,6 +114,9 @@ class InterferenceGame:
                     f"{tuple(positions.shape)}"
                 )
             object.__setattr__(self, "positions", positions)
+        if self.mui_neighbours is not None:
+            k = check_positive_int("mui_neighbours", self.mui_neighbours)
+            object.__setattr__(self, "mui_neighbours", k)
 
     # --- sizes --------------------------------------------------------------------------------
     @property

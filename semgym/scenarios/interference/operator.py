@@ -99,9 +99,17 @@ class GameOperator:
             channels = core.kron_identity(game.channels, k)
         self.channels = channels  # (B, L, L, A, n), tx-major
         self.direct = core.direct_channels(channels).unsqueeze(2)  # (B, L, 1, A, n)
-        self.interferer_index = core.interferer_index(game.n_links, game.channels.device)
+        #: the gains of the interferers each receiver hears as white noise (B, L, L), or None
+        self.far_gain = None
+        if game.mui_neighbours is None or game.mui_neighbours >= game.n_links - 1:
+            # every interferer exact: one (L, L − 1) index for all games
+            self.interferer_index = core.interferer_index(game.n_links, game.channels.device)
+        else:  # each game's receivers hear their own k strongest exactly, (B, L, k)
+            gain = core.isotropic_gain(game.channels)
+            self.interferer_index = core.neighbour_index(gain, game.mui_neighbours)
+            self.far_gain = core.far_gain(gain, self.interferer_index)
         interferers = core.interferer_channels(channels, self.interferer_index)
-        self.interferers_adjoint = interferers.mH.contiguous()  # (B, L, L − 1, n, A)
+        self.interferers_adjoint = interferers.mH.contiguous()  # (B, L, L − 1 or k, n, A)
         self.primary_noise = None
         self.primary_channels = None
         self.primary_caps = None
@@ -142,6 +150,8 @@ class GameOperator:
             self._receive_games,
             (self.direct, 4),
             (self.interferers_adjoint, 4),
+            (self.interferer_index if self.far_gain is not None else None, 2),
+            (self.far_gain, 2),
             (game.noise_power, 0),
             (self.primary_noise, 4),
             (interfering, 4),
@@ -155,6 +165,8 @@ class GameOperator:
         self,
         direct: Tensor,
         interferers_adjoint: Tensor,
+        neighbours: Tensor | None,
+        far_gain: Tensor | None,
         noise_power: Tensor,
         primary_noise: Tensor | None,
         interfering: Tensor | None,
@@ -168,8 +180,10 @@ class GameOperator:
             a = direct.shape[-2]
             mui = direct.new_zeros(*direct.shape[:2], self.n_blocks, a, a)
         else:
-            index = self.interferer_index
+            index = self.interferer_index if neighbours is None else neighbours
             mui = core.interference_by_block(interferers_adjoint, interfering, index)
+            if far_gain is not None:  # the interferers beyond the neighbourhood, as noise
+                mui = mui + self._far_noise(far_gain, interfering)
         power = core.real_trace(mui).sum(-1)
         noise = core.add_noise(mui, noise_power[:, None])
         if primary_noise is not None:
@@ -181,6 +195,23 @@ class GameOperator:
         else:
             captured = -core.structured_mse_whitened(whitened, factors, weights, 0.0)
         return noise, power, whitened, effective, captured
+
+    def _far_noise(self, far_gain: Tensor, interfering: Tensor) -> Tensor:
+        """The white noise (b, L, n_blocks, A, A) of the interferers beyond every receiver's
+        neighbourhood (:func:`~semgym.core.far_interference`), per channel use: on the
+        block path one value per block, on the dense path each use's value on its N_R
+        receive dimensions."""
+        uses = self.game.channel_uses
+        per_use = (
+            interfering.unflatten(-2, (uses, -1)) if self.structure == "dense" else interfering
+        )
+        use_power = per_use.abs().square().sum((-2, -1))  # (b, L, K) (dense: (b, L, 1, K))
+        far = core.far_interference(far_gain, use_power.reshape(*use_power.shape[:2], uses))
+        if self.structure == "block":
+            diagonal = far[..., None].expand(*far.shape, self.game.channels.shape[-2])
+        else:
+            diagonal = far.repeat_interleave(self.game.channels.shape[-2], -1).unsqueeze(2)
+        return torch.diag_embed(diagonal)
 
     def respond(self, effective: Tensor) -> Response:
         """Best responses (15) to R_H (B, L, n_blocks, n, n): modes, water-filling powers."""

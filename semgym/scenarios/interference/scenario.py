@@ -109,6 +109,7 @@ class InterferenceScenario:
         density_per_km2: float = DEFAULT_DENSITY_PER_KM2,
         area_m: float | None = None,
         link_distance_range_m: tuple[float, float] = DEFAULT_LINK_DISTANCE_RANGE_M,
+        mui_neighbours: int | None = None,
     ) -> InterferenceScenario:
         """The scenario from the envs' keyword arguments (documented in the env manual)."""
         n_links = check_positive_int("n_links", n_links)
@@ -128,6 +129,7 @@ class InterferenceScenario:
             link_distance_range_m=tuple(link_distance_range_m)
             if isinstance(link_distance_range_m, list)
             else link_distance_range_m,
+            mui_neighbours=mui_neighbours,
         )
         links = interference_links(latents, n_links, tx_encoders, rx_encoders)
         check_choice("processing", processing, PROCESSING)
@@ -221,4 +223,5 @@ class InterferenceScenario:
             self.target_energy(real).to(device).expand(b, -1),
             primary,
             torch.stack([channels.tx_positions, channels.rx_positions], 1),
+            self.channel.mui_neighbours,
         )
