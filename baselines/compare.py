@@ -242,9 +242,15 @@ def interference_scores(
         if overrides:
             continue  # smoke scenarios do not fit the shipped layouts
         kind = "central" if policy.central else "link"
-        played = play((preset, kwargs, kind), policy.act_batch, seeds)
+        # the env settings it was trained with (team reward, observed prices) on top
+        own = {**kwargs, **policy.card.get("env_kwargs", {})}
+        played = play((preset, own, kind), policy.act_batch, seeds)
         record(name, "learned", played)
-        obs = observations.reshape(1, -1) if policy.central else observations
+        obs = observations
+        if own != kwargs:  # its observation has other blocks
+            obs = preset.vector_env(1, **own).reset(seed=[int(seeds[0])])[0].numpy()
+            obs = obs.reshape(n_links, -1)
+        obs = obs.reshape(1, -1) if policy.central else obs
         results[-1].ms_per_decision = decision_time(policy, obs) / (
             n_links if policy.central else 1
         )
