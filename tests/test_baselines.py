@@ -162,6 +162,7 @@ def test_transfer_scores_a_network_policy_unchanged_on_larger_networks(tmp_path,
     module = importlib.import_module("transfer")
     rows = module.transfer_rows(str(tmp_path / "policy.pt"), 4, 4, smoke=True)
     assert [r["n_links"] for r in rows] == [10, 30, 100, 3]
+    assert [r["sequential_nmse"] is None for r in rows] == [False, False, True, False]
     card = Learned.load(tmp_path / "policy.pt").card
     assert rows[0]["nmse"] == pytest.approx(card["score"]["nmse"], rel=1e-12)
     for r in rows:
