@@ -170,3 +170,10 @@ def test_transfer_scores_a_network_policy_unchanged_on_larger_networks(tmp_path,
         assert low <= r["nmse"] <= high and math.isfinite(r["gap_share"])
         assert r["best_response_nmse"] < r["uniform_nmse"]
     assert "paper (line), L = 3" in module.markdown(rows)
+
+
+def test_beyond_equilibrium_report_runs_in_smoke_mode(capsys):
+    module = importlib.import_module("beyond_equilibrium")
+    assert module.main(["--smoke", "--presets", "close-interferers"]) == 0
+    out = capsys.readouterr().out
+    assert "| close-interferers (" in out and "Interference pricing" in out
