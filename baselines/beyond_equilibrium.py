@@ -113,9 +113,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     rows = [row for name in args.presets for row in preset_rows(name, stored[name], args.smoke)]
+    report = RESULTS / "beyond-equilibrium.json"
+    if not args.smoke and report.is_file():  # the presets not measured now keep their rows
+        kept = [r for r in json.loads(report.read_text()) if r["preset"] not in args.presets]
+        order = list(PRESETS)
+        rows = sorted(kept + rows, key=lambda r: order.index(r["preset"]))
     print(table(rows))
     if not args.smoke:
-        write_json(RESULTS / "beyond-equilibrium.json", rows)
+        write_json(report, rows)
         (RESULTS / "beyond-equilibrium.md").write_text(table(rows) + "\n")
     return 0
 

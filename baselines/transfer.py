@@ -180,10 +180,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in names
         for row in transfer_rows(name, args.seeds, args.large_seeds, args.smoke)
     ]
+    stored = RESULTS / "transfer.json"
+    if args.policies is not None and not args.smoke and stored.is_file():
+        # the policies measured now replace their rows; the others' stay as measured
+        kept = [r for r in json.loads(stored.read_text()) if r["policy"] not in names]
+        rows = sorted(kept + rows, key=lambda r: r["policy"])
     table = markdown(rows)
     print(table)
     if not args.smoke:
-        write_json(RESULTS / "transfer.json", rows)
+        write_json(stored, rows)
         (RESULTS / "transfer.md").write_text(table + "\n")
     return 0
 

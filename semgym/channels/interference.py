@@ -104,8 +104,9 @@ class InterferenceChannelConfig:
         mui_neighbours: opt-in interference neighbourhood (*semgym*), an integer k >= 1: each
             receiver sums the MUI of its k strongest interferers (by ‖H̄_{j,l}‖²_F) exactly and
             hears every other one as white noise of the power it would cause spreading its
-            block powers evenly over its antennas (an approximation: its error and speed are
-            measured by ``benchmarks/bench_scale.py``). Default None: every interferer exact.
+            block powers evenly over its antennas (an approximation; its error and speed:
+            https://semgym.readthedocs.io/en/latest/envs/interference/). Default None: every
+            interferer exact.
     """
 
     n_links: int = 3
