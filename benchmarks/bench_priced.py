@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import time
 from collections.abc import Callable
 from contextlib import contextmanager
 
 import torch
+from _timing import seconds_per_call
 
 from semgym import core
 from semgym.core import reference
@@ -43,16 +43,6 @@ def _solver(fn: Callable[..., torch.Tensor]):
         yield
     finally:
         best_response_module.priced_semantic_waterfill = original
-
-
-def _rate(fn: Callable[[], object], seconds: float) -> float:
-    """Seconds per call of ``fn``, after one warm-up call."""
-    fn()
-    count, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds or count < 2:
-        fn()
-        count += 1
-    return (time.perf_counter() - start) / count
 
 
 def _env_step(preset: str, num_envs: int) -> Callable[[], object]:
@@ -92,8 +82,10 @@ def main() -> None:
     print(header)
     for n in args.envs:
         inputs = _caught_inputs(n)
-        fast = _rate(lambda inputs=inputs: core.priced_semantic_waterfill(*inputs), args.seconds)
-        slow = _rate(
+        fast = seconds_per_call(
+            lambda inputs=inputs: core.priced_semantic_waterfill(*inputs), args.seconds
+        )
+        slow = seconds_per_call(
             lambda inputs=inputs: reference.bisected_priced_waterfill(*inputs), args.seconds
         )
         weights, gains = inputs[0].double(), inputs[1].double()
@@ -107,10 +99,10 @@ def main() -> None:
         print(f"{name:<44} {n:>5} {fast * 1e3:>9.2f} {slow * 1e3:>10.2f} {slow / fast:>6.1f}×")
         print(f"{'  largest relative utility gap':<44} {'':>5} {gap:>9.1e}")
         step = _env_step("primary-users", n)
-        fast = _rate(step, args.seconds)
+        fast = seconds_per_call(step, args.seconds)
         with _solver(reference.bisected_priced_waterfill):
-            slow = _rate(step, args.seconds)
-        plain = _rate(_env_step("low-snr", n), args.seconds)
+            slow = seconds_per_call(step, args.seconds)
+        plain = seconds_per_call(_env_step("low-snr", n), args.seconds)
         print(
             f"{'vector env step, primary-users':<44} {n:>5} {fast * 1e3:>9.2f} "
             f"{slow * 1e3:>10.2f} {slow / fast:>6.1f}×"

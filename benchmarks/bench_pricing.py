@@ -16,26 +16,15 @@ Rows, on the ``close-interferers`` preset (L = 3, N = 8, K = 10, M = 80 modes pe
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 
 import torch
+from _timing import seconds_per_call
 
 from semgym import core
 from semgym._runtime import device_side_checks
 from semgym.presets import get_preset
 
 PRESET = "close-interferers"
-
-
-def _rate(fn: Callable[[], object], seconds: float) -> float:
-    """Seconds per call of ``fn``, after one warm-up call."""
-    fn()
-    count, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds or count < 2:
-        fn()
-        count += 1
-    return (time.perf_counter() - start) / count
 
 
 def _inputs(num_envs: int) -> tuple:
@@ -73,7 +62,7 @@ def main() -> None:
         for powers in (host(), device()):
             gap.append(core.semantic_utility(w, lam, powers) - (c * powers).sum(-1))
         diff = float(((gap[0] - gap[1]).abs() / gap[0].abs().clamp_min(1e-300)).max())
-        fast, slow = _rate(host, args.seconds), _rate(device, args.seconds)
+        fast, slow = seconds_per_call(host, args.seconds), seconds_per_call(device, args.seconds)
         bound = float((host().sum(-1) > budget * (1 - 1e-9)).double().mean())
         print(
             f"| priced water-filling, prices × {scale:g} ({bound:.0%} of links spend the "
@@ -86,7 +75,9 @@ def main() -> None:
             venv = get_preset(PRESET).vector_env(b, observe_prices=prices)
             venv.reset(seed=0)
             actions = venv.action_space.sample()
-            steps[prices] = _rate(lambda venv=venv, actions=actions: venv.step(actions), 1.0)
+            steps[prices] = seconds_per_call(
+                lambda venv=venv, actions=actions: venv.step(actions), 1.0
+            )
         print(
             f"| vector env step (without vs with prices) | {b} | {steps[False] * 1e3:.1f} ms | "
             f"{steps[True] * 1e3:.1f} ms | {steps[True] / steps[False]:.2f}× |"

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import time
-from collections.abc import Callable
 
 import torch
+from _timing import seconds_per_call
 
 from semgym import core
 from semgym.scenarios import GameOperator
@@ -33,16 +32,6 @@ from semgym.vector import InterferenceVecEnv
 
 #: Best-response steps before the step is timed and the neighbourhood's error measured.
 WARM_STEPS = 5
-
-
-def _seconds(fn: Callable[[], object], seconds: float) -> float:
-    """Seconds per call of ``fn``, after one warm-up call."""
-    fn()
-    count, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds or count < 2:
-        fn()
-        count += 1
-    return (time.perf_counter() - start) / count
 
 
 def measure(
@@ -98,12 +87,12 @@ def measure(
         "observation": batch.observations,
     }
     out = {
-        "step": _seconds(lambda: venv.step(actions), seconds),
+        "step": seconds_per_call(lambda: venv.step(actions), seconds),
         "envs": venv.num_envs,
         "error": error,
     }
     for name, fn in parts.items():
-        out[name] = _seconds(fn, seconds / 3)
+        out[name] = seconds_per_call(fn, seconds / 3)
     return out
 
 
