@@ -25,7 +25,15 @@ from typing import Any
 
 import torch
 from compare import per_observation
-from harness import HELD_OUT_SEEDS, RESULTS, SMOKE_INTERFERENCE, mean_interval, play, write_json
+from harness import (
+    HELD_OUT_SEEDS,
+    RESULTS,
+    SMOKE_INTERFERENCE,
+    mean_interval,
+    merged_rows,
+    play,
+    write_json,
+)
 
 from semgym.policies import Learned, PricedBestResponse
 from semgym.presets import PRESETS, get_preset
@@ -114,10 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     rows = [row for name in args.presets for row in preset_rows(name, stored[name], args.smoke)]
     report = RESULTS / "beyond-equilibrium.json"
-    if not args.smoke and report.is_file():  # the presets not measured now keep their rows
-        kept = [r for r in json.loads(report.read_text()) if r["preset"] not in args.presets]
-        order = list(PRESETS)
-        rows = sorted(kept + rows, key=lambda r: order.index(r["preset"]))
+    if not args.smoke:  # the presets not measured now keep their rows
+        rows = merged_rows(report, rows, "preset", list(PRESETS).index)
     print(table(rows))
     if not args.smoke:
         write_json(report, rows)

@@ -467,6 +467,18 @@ def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n")
 
 
+def merged_rows(
+    path: Path, rows: list[dict[str, Any]], field: str, order: Callable[[Any], Any]
+) -> list[dict[str, Any]]:
+    """A report's ``rows`` measured now with the rows stored in ``path`` (a JSON list) whose
+    ``field`` none of them has (those keep their stored measurements), sorted by ``order`` of
+    the field (stable: rows of one value keep their order)."""
+    measured = {r[field] for r in rows}
+    stored = json.loads(path.read_text()) if path.is_file() else []
+    kept = [r for r in stored if r[field] not in measured]
+    return sorted(kept + rows, key=lambda r: order(r[field]))
+
+
 __all__ = [
     "EVALUATION_STEPS",
     "HELD_OUT_SEEDS",
@@ -481,6 +493,7 @@ __all__ = [
     "gap_interval",
     "gap_share",
     "mean_interval",
+    "merged_rows",
     "observation_statistics",
     "parse",
     "parser",

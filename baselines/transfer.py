@@ -35,6 +35,7 @@ from harness import (
     gap_interval,
     gap_share,
     mean_interval,
+    merged_rows,
     play,
     write_json,
 )
@@ -181,10 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for row in transfer_rows(name, args.seeds, args.large_seeds, args.smoke)
     ]
     stored = RESULTS / "transfer.json"
-    if args.policies is not None and not args.smoke and stored.is_file():
-        # the policies measured now replace their rows; the others' stay as measured
-        kept = [r for r in json.loads(stored.read_text()) if r["policy"] not in names]
-        rows = sorted(kept + rows, key=lambda r: r["policy"])
+    if args.policies is not None and not args.smoke:  # the other policies' rows stay
+        rows = merged_rows(stored, rows, "policy", str)
     table = markdown(rows)
     print(table)
     if not args.smoke:
