@@ -66,7 +66,7 @@ def measure(
     def mui() -> object:
         total = core.interference_by_block(op.interferers_adjoint, factors, index)
         if op.far_gain is not None:
-            total = total + op._far_noise(op.far_gain, factors)
+            total = total + op.far_noise(op.far_gain, factors)
         return total
 
     def whitening() -> object:

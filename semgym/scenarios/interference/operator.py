@@ -183,7 +183,7 @@ class GameOperator:
             index = self.interferer_index if neighbours is None else neighbours
             mui = core.interference_by_block(interferers_adjoint, interfering, index)
             if far_gain is not None:  # the interferers beyond the neighbourhood, as noise
-                mui = mui + self._far_noise(far_gain, interfering)
+                mui = mui + self.far_noise(far_gain, interfering)
         power = core.real_trace(mui).sum(-1)
         noise = core.add_noise(mui, noise_power[:, None])
         if primary_noise is not None:
@@ -196,7 +196,7 @@ class GameOperator:
             captured = -core.structured_mse_whitened(whitened, factors, weights, 0.0)
         return noise, power, whitened, effective, captured
 
-    def _far_noise(self, far_gain: Tensor, interfering: Tensor) -> Tensor:
+    def far_noise(self, far_gain: Tensor, interfering: Tensor) -> Tensor:
         """The white noise (b, L, n_blocks, A, A) of the interferers beyond every receiver's
         neighbourhood (:func:`~semgym.core.far_interference`), per channel use: on the
         block path one value per block, on the dense path each use's value on its N_R
