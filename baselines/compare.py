@@ -124,11 +124,12 @@ def decision_time(policy: Any, observations: np.ndarray, *, repeats: int = 200) 
 
 def link_accuracy(venv: Any, state: Any, evaluation: Any, seeds: Sequence[int]) -> np.ndarray:
     """Mean test accuracy over links per seed, (S,), for the first ``len(seeds)`` games."""
-    links = venv.config.scenario.latent_links
-    game = venv.batch.game
+    scenario, game = venv.config.scenario, venv.batch.game
     return np.array(
         [
-            game_accuracy(game, state, evaluation, links, index=b, seed=s).mean()
+            game_accuracy(
+                game, state, evaluation, scenario.latent_links_of(s), index=b, seed=s
+            ).mean()
             for b, s in enumerate(seeds)
         ]
     )

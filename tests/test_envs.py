@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import copy
 import functools
 import types
@@ -400,6 +401,49 @@ def test_random_topology_is_drawn_per_channel_seed_and_reported() -> None:
     line = interference_v0.parallel_env(**_kwargs("normalized"))
     _, infos = line.reset(seed=1)
     assert "tx_position" not in infos["link_0"]
+
+
+def test_drawn_encoder_pairs_follow_the_topology_seed() -> None:
+    """encoder_pairs="drawn": each channel seed draws every link's pair from the bank's
+    heterogeneous pairs, reproducibly; the game's weights, the observation's weight shares and
+    the accuracy follow the draw; the fixed default is untouched."""
+    from semgym.scenarios.latents import heterogeneous_pairs
+
+    kw = {"latents": "digits", "n_antennas": 2, "channel_uses": 2, "n_links": 6}
+    env = interference_v0.parallel_env(
+        **kw, topology="random", encoder_pairs="drawn", info_accuracy=True
+    )
+    pool = heterogeneous_pairs("digits")
+    assert env.scenario.pair_pool == pool and all(tx != rx for tx, rx in pool)
+    draws = {}
+    for seed in (3, 4, 3):
+        obs, infos = env.reset(seed=seed)
+        assert set(env.links) <= set(pool)
+        draws.setdefault(seed, []).append(list(env.links))
+        shares = np.stack(
+            [env.observation_layout.block(obs[a], "weight_share") for a in env.agents]
+        )
+        for i, link in enumerate(env.latent_links):
+            assert (link.tx, link.rx) == env.links[i]
+            w = link.pair.stats.semantic_weights(env.n_modes).numpy()
+            np.testing.assert_allclose(env.game.weights[0, i].numpy(), w)
+            np.testing.assert_allclose(shares[i], w / w.sum(), rtol=1e-5, atol=1e-7)
+            assert infos[env.agents[i]]["native_accuracy"] == link.native_accuracy
+    assert draws[3][0] == draws[3][1] and draws[3][0] != draws[4][0]
+    # over many topologies every pair of the pool turns up, near uniformly
+    counts = collections.Counter(
+        pair for seed in range(200) for pair in env.scenario.links_of(seed)
+    )
+    assert set(counts) == set(pool)
+    expected = 200 * 6 / len(pool)
+    assert max(abs(c - expected) for c in counts.values()) < 5 * expected**0.5
+    fixed = interference_v0.parallel_env(**kw, topology="random")
+    fixed.reset(seed=3)
+    assert fixed.scenario.pair_pool is None and fixed.links == list(fixed.scenario.links)
+    with pytest.raises(ValueError, match="encoder_pairs"):
+        interference_v0.parallel_env(**kw, encoder_pairs="drawn", tx_encoders=["mlp"] * 6)
+    with pytest.raises(ValueError, match="encoder_pairs"):
+        interference_v0.parallel_env(**kw, encoder_pairs="random")
 
 
 def test_random_topology_gains_follow_the_distances() -> None:

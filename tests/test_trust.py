@@ -146,6 +146,44 @@ def test_an_unwritable_cache_folder_costs_only_time(tmp_path: Path, monkeypatch,
     assert link.pair.stats.tx_dim > 0 and "could not cache the pair" in caplog.text
 
 
+def test_a_full_disk_while_caching_a_pair_costs_only_time(
+    tmp_path: Path, monkeypatch, caplog
+) -> None:
+    """A disk that fills up in the middle of a cache write: the pair is computed and returned,
+    a warning names it, and no partial file is left behind."""
+    import errno
+
+    from semgym import _files
+    from semgym.scenarios import latents
+
+    class FullDisk:
+        def __init__(self, handle) -> None:
+            self.handle, self.room = handle, 4096
+
+        def write(self, data) -> int:
+            if len(data) > self.room:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            self.room -= len(data)
+            return self.handle.write(data)
+
+        def __getattr__(self, name):
+            return getattr(self.handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            self.handle.close()
+
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(_files.os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
+    monkeypatch.setenv("SEMGYM_CACHE", str(tmp_path))
+    with caplog.at_level("WARNING", logger="semgym.scenarios"):
+        link = latents._prepare("synthetic", "tx", "rx", None, False, "linear")
+    assert link.pair.stats.tx_dim > 0 and "No space left" in caplog.text
+    assert not [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".lock"]
+
+
 # --- 3. wrong types and values are named -------------------------------------------------------
 @pytest.mark.parametrize("value", ["False", 0, 1, None, "yes"])
 def test_info_accuracy_must_be_a_real_boolean(value) -> None:

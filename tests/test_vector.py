@@ -94,7 +94,9 @@ def test_batch_equals_single_envs_with_precoders_and_primaries():
     assert max(worst.values()) < 1e-5, worst
 
 
-@pytest.mark.parametrize("extra", [{}, {"primary_users": 1}, {"mui_neighbours": 2}])
+@pytest.mark.parametrize(
+    "extra", [{}, {"primary_users": 1}, {"mui_neighbours": 2}, {"encoder_pairs": "drawn"}]
+)
 def test_batch_of_random_topologies_equals_single_envs(extra):
     """B random topologies (one per channel seed, autoresets drawing new ones) equal B single
     envs with the same seeds; the positions in the infos too."""

@@ -189,12 +189,6 @@ class InterferenceBatch(_Batch):
                 f"structure must be 'block' or 'dense' ('dense' for precoders), got {structure!r}"
             )
         self.structure = structure
-        weights = scenario.semantic_weights(self.real_dtype).to(self.device)
-        #: the normalized semantic weights σ̃²/Σσ̃², (B, L, M): the part of the observation
-        #: that never changes
-        self.weight_share = (
-            weights / weights.sum(-1, keepdim=True).clamp_min(torch.finfo(self.real_dtype).tiny)
-        ).expand(self.batch_size, -1, -1)
         # MUI power per receive antenna and channel use over σ² (both in real-composite units
         # when widely linear: 2·N_R real dimensions with σ²/2 each)
         self._complex = scenario.processing == "linear"
@@ -202,11 +196,6 @@ class InterferenceBatch(_Batch):
         #: 1/(K·N_R): the MUI power per receive dimension and channel use, per watt received
         self.inr_scale = 1.0 / (scenario.channel_uses * rows)
         self.observe_prices = bool(getattr(config, "observe_prices", False))
-        #: tr(R_y)/Σσ̃² per link, (L, 1): NMSE per W → weight shares per W
-        self.price_scale = (
-            scenario.target_energy(self.real_dtype).to(self.device)
-            / weights.sum(-1).clamp_min(torch.finfo(self.real_dtype).tiny)
-        ).unsqueeze(-1)
         self.game: InterferenceGame | None = None
 
     def _action_size(self) -> int:
@@ -232,6 +221,12 @@ class InterferenceBatch(_Batch):
             game, state = self.game.index_copy(where, fresh), self.state.index_copy(where, start)
         self.game = game
         self.operator = GameOperator(game, self.structure)
+        weights, tiny = game.weights.to(self.real_dtype), torch.finfo(self.real_dtype).tiny
+        #: the normalized semantic weights σ̃²/Σσ̃², (B, L, M): the part of the observation
+        #: that never changes in an episode
+        self.weight_share = weights / weights.sum(-1, keepdim=True).clamp_min(tiny)
+        #: tr(R_y)/Σσ̃² per link, (B, L, 1): NMSE per W → weight shares per W
+        self.price_scale = (game.target_energy / weights.sum(-1).clamp_min(tiny)).unsqueeze(-1)
         #: every link's (transmitter, receiver) position in a random topology, (B, 2, L, 2)
         #: metres on the device (None on the line: it never moves)
         self.positions = None

@@ -217,6 +217,11 @@ class InterferenceEnv(SemgymParallelEnv):
     - ``fading="rician"`` (K-factor ``rician_k=1.5``) or ``"rayleigh"``.
     - ``latents="mnist5k"``: latent bank (``"digits"``, ``"synthetic"``, or a file path).
     - ``tx_encoders``/``rx_encoders=None``: encoder per link (default: the bank's paper links).
+    - ``encoder_pairs="fixed"``: every episode plays those links' encoders, or ``"drawn"``:
+      per channel seed (a topology), each link's (tx, rx) pair is drawn uniformly from the
+      bank's heterogeneous pairs (two different encoders, the transmitter carrying M symbols;
+      30 on ``mnist5k``), seeded by that seed alone. ``env.links``, ``env.pairs`` and the
+      ``weight_share`` block follow the episode's draw.
     - ``reward="nmse"``, ``max_cycles=50``, ``action_mode="normalized"`` (or ``"power"``,
       ``"precoder"``).
     - ``reward_scope="link"``: each agent its own link's reward, or ``"team"``: every agent the
@@ -269,11 +274,9 @@ class InterferenceEnv(SemgymParallelEnv):
         self.channel_config = config.scenario.channel
         self.channel_uses = config.scenario.channel_uses
         self.n_primaries = config.scenario.n_primaries
-        self.links = list(config.scenario.links)
         self.n_modes = config.scenario.n_modes
         self.budget = config.scenario.budget
-        self.latent_links = config.scenario.latent_links
-        self.pairs = config.scenario.pairs
+        self._set_links(None)
 
         self.possible_agents = [f"link_{i}" for i in range(self.scenario.n_links)]
         self.agents: list[str] = []
@@ -290,6 +293,8 @@ class InterferenceEnv(SemgymParallelEnv):
         channel_seed = self._channel_seed(seed)
         self.channel_seed = channel_seed
         self.batch.reset([channel_seed])
+        if self.scenario.pair_pool is not None:  # this topology's encoders
+            self._set_links(channel_seed)
         self.agents = list(self.possible_agents)
         self.cycles = 0
         self._refresh()
@@ -329,6 +334,17 @@ class InterferenceEnv(SemgymParallelEnv):
         }
 
     # --- internals -----------------------------------------------------------------------------
+    def _set_links(self, channel_seed: int | None) -> None:
+        """``links``, ``latent_links`` and ``pairs`` of the episode of ``channel_seed`` (None:
+        the scenario's fixed links)."""
+        scenario = self.scenario
+        if channel_seed is None:
+            self.links, self.latent_links = list(scenario.links), scenario.latent_links
+        else:
+            self.links = list(scenario.links_of(channel_seed))
+            self.latent_links = scenario.latent_links_of(channel_seed)
+        self.pairs = [link.pair for link in self.latent_links]
+
     def _validated_actions(self, actions: dict[str, np.ndarray]) -> torch.Tensor:
         """(L, action size) float64, or ``ValueError`` naming the agent and the problem."""
         if not isinstance(actions, dict):

@@ -250,11 +250,16 @@ def scenario_record(kind: str, preset: str, **env_overrides: Any) -> dict[str, A
     return json.loads(json.dumps(dataclasses.asdict(scenario)))
 
 
-def _channel_defaults() -> dict[str, Any]:
-    """The interference channel's default fields as scenario-record leaves (``channel.…``)."""
+def _added_defaults() -> dict[str, Any]:
+    """The interference scenario's default fields as scenario-record leaves (``channel.…`` and
+    the scenario's own): what a card written before a field existed played."""
     from semgym.channels import InterferenceChannelConfig
+    from semgym.scenarios import InterferenceScenario
 
-    record = {"channel": dataclasses.asdict(InterferenceChannelConfig())}
+    record: dict[str, Any] = {"channel": dataclasses.asdict(InterferenceChannelConfig())}
+    for field in dataclasses.fields(InterferenceScenario):
+        if field.default is not dataclasses.MISSING:
+            record[field.name] = field.default
     return _leaves(json.loads(json.dumps(record)))
 
 
@@ -416,7 +421,7 @@ class Learned:
             scenario_record(self.kind, self.preset.name, **self.card.get("env_kwargs", {}))
         )
         # a field added since the card was written takes its default (what the card played)
-        added = {k: v for k, v in _channel_defaults().items() if k in now}
+        added = {k: v for k, v in _added_defaults().items() if k in now}
         before = {**added, **_leaves(trained)}
         changed = [
             f"{key} {before.get(key, '(absent)')!r} → {now.get(key, '(absent)')!r}"

@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import io
+import itertools
 import json
 import logging
 from collections.abc import Sequence
@@ -155,8 +157,12 @@ def _write_pair(path: Path, key: str, link: LatentLink) -> None:
             pair.rx_real_dim,
         ],
     }
+    # serialized in memory first: a full disk then fails the plain write with an OSError
+    # (torch.save streaming into the file reports it as an unrelated RuntimeError)
+    buffer = io.BytesIO()
+    torch.save(content, buffer)
     try:
-        write_checksum(path, atomic_write(path, lambda handle: torch.save(content, handle)))
+        write_checksum(path, atomic_write(path, lambda handle: handle.write(buffer.getvalue())))
     except OSError as error:
         logger.warning("could not cache the pair %s → %s at %s: %s", link.tx, link.rx, path, error)
 
@@ -238,6 +244,24 @@ def interference_links(
             raise ValueError(f"{field} must name one encoder per link ({n_links}), got {names!r}")
         check_encoders(bank_name, field, names)
     return tuple(zip(tx, rx, strict=True))
+
+
+def heterogeneous_pairs(bank_name: str, min_symbols: int = 1) -> tuple[tuple[str, str], ...]:
+    """Every ordered (tx, rx) pair of two different encoders of the bank whose transmitter
+    carries at least ``min_symbols`` complex symbols (half its latent width), in bank order;
+    ``ValueError`` naming ``latents`` when none does."""
+    bank = cached_bank(bank_name)
+    pairs = tuple(
+        (tx, rx)
+        for tx, rx in itertools.permutations(bank.encoders, 2)
+        if bank.train(tx).shape[-1] // 2 >= min_symbols
+    )
+    if not pairs:
+        raise ValueError(
+            f"latents: bank {bank_name!r} has no pair of different encoders whose transmitter "
+            f"carries {min_symbols} symbols; lower channel_uses or the number of antennas"
+        )
+    return pairs
 
 
 def downlink_encoders(

@@ -18,8 +18,21 @@ from semgym.channels.interference import (
     sample_interference_channels,
 )
 from semgym.scenarios.interference.game import InterferenceGame, widely_linear_channels
-from semgym.scenarios.latents import PROCESSING, LatentLink, interference_links, latent_link
+from semgym.scenarios.latents import (
+    PROCESSING,
+    LatentLink,
+    heterogeneous_pairs,
+    interference_links,
+    latent_link,
+)
 from semgym.scenarios.primary import PrimaryUsers
+
+#: How the links' encoder pairs are chosen: ``"fixed"`` (``tx_encoders``/``rx_encoders``, else
+#: the bank's paper links cycled) or ``"drawn"`` (per topology from the bank's heterogeneous
+#: pairs).
+ENCODER_PAIRS = ("fixed", "drawn")
+#: The seed stream of the encoder draw, apart from the channel's and the primaries'.
+_PAIR_STREAM = 0x7061697273
 
 
 @dataclass(frozen=True)
@@ -34,7 +47,8 @@ class InterferenceScenario:
             P_max).
         channel_uses: K (>= 1); M = K·N_T modes per link, budget K·P_max (W).
         latents: the latent bank's name or file path.
-        links: (tx encoder, rx encoder) per link.
+        links: (tx encoder, rx encoder) per link: every game's, unless ``pair_pool`` draws
+            them.
         n_primaries: licensed primary links (not players), >= 0.
         interference_cap: each primary's cap I_max as a fraction of the interference it would
             receive from all secondaries at full isotropic power (> 0).
@@ -45,6 +59,9 @@ class InterferenceScenario:
             link's powers are scaled onto its share of the caps before they are transmitted
             (:func:`~semgym.core.scale_to_caps`; a no-op without primaries). False: the caps
             are reported, and only the priced best response keeps them.
+        pair_pool: None (every game plays ``links``), or the (tx, rx) pairs every game draws
+            its links' pairs from: uniformly, with replacement, seeded by the game's channel
+            seed alone (:meth:`links_of`), so that a topology and its encoders are one draw.
     """
 
     channel: InterferenceChannelConfig
@@ -55,6 +72,7 @@ class InterferenceScenario:
     interference_cap: float = 0.1
     processing: str = "linear"
     enforce_caps: bool = False
+    pair_pool: tuple[tuple[str, str], ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -75,7 +93,12 @@ class InterferenceScenario:
                 f"links must name one (tx, rx) pair per link ({self.channel.n_links}), "
                 f"got {len(self.links)}"
             )
-        for (tx, _), link in zip(self.links, self.latent_links, strict=True):
+        if self.pair_pool is not None:
+            pool = tuple((str(tx), str(rx)) for tx, rx in self.pair_pool)
+            if not pool:
+                raise ValueError("pair_pool must hold at least one (tx, rx) pair, or be None")
+            object.__setattr__(self, "pair_pool", pool)
+        for (tx, _), link in zip(self._all_links, self._prepare(self._all_links), strict=True):
             if self.n_modes > link.pair.stats.tx_dim:
                 raise ValueError(
                     f"channel_uses·n_tx_antennas = {self.channel_uses * self.channel.n_tx_antennas}"
@@ -110,10 +133,17 @@ class InterferenceScenario:
         area_m: float | None = None,
         link_distance_range_m: tuple[float, float] = DEFAULT_LINK_DISTANCE_RANGE_M,
         mui_neighbours: int | None = None,
+        encoder_pairs: str = "fixed",
     ) -> InterferenceScenario:
         """The scenario from the envs' keyword arguments (documented in the env manual)."""
         n_links = check_positive_int("n_links", n_links)
         n_antennas = check_positive_int("n_antennas", n_antennas)
+        check_choice("encoder_pairs", encoder_pairs, ENCODER_PAIRS)
+        if encoder_pairs == "drawn" and (tx_encoders is not None or rx_encoders is not None):
+            raise ValueError(
+                "encoder_pairs='drawn' draws every link's encoders; leave tx_encoders and "
+                "rx_encoders unset, or fix them with encoder_pairs='fixed'"
+            )
         channel = InterferenceChannelConfig(
             n_links=n_links,
             n_tx_antennas=n_tx_antennas if n_tx_antennas is not None else n_antennas,
@@ -133,6 +163,9 @@ class InterferenceScenario:
         )
         links = interference_links(latents, n_links, tx_encoders, rx_encoders)
         check_choice("processing", processing, PROCESSING)
+        pool = None
+        if encoder_pairs == "drawn":
+            pool = heterogeneous_pairs(latents, channel_uses * channel.n_tx_antennas)
         return cls(
             channel,
             channel_uses,
@@ -142,6 +175,7 @@ class InterferenceScenario:
             interference_cap,
             processing,
             enforce_caps,
+            pool,
         )
 
     @property
@@ -161,22 +195,69 @@ class InterferenceScenario:
         return self.channel_uses * self.channel.tx_power_w
 
     @property
+    def _all_links(self) -> tuple[tuple[str, str], ...]:
+        """The (tx, rx) pairs any game can play: ``links``, then the pool's."""
+        return self.links + (self.pair_pool or ())
+
+    def _prepare(self, links: Sequence[tuple[str, str]]) -> list[LatentLink]:
+        return [latent_link(self.latents, tx, rx, self.processing) for tx, rx in links]
+
+    def links_of(self, seed: int) -> tuple[tuple[str, str], ...]:
+        """The (tx, rx) pair of every link in the game of channel seed ``seed``: ``links``, or
+        L uniform draws from ``pair_pool`` by a generator of that seed alone."""
+        if self.pair_pool is None:
+            return self.links
+        draw = np.random.default_rng([int(seed), _PAIR_STREAM])
+        return tuple(
+            self.pair_pool[i] for i in draw.integers(len(self.pair_pool), size=self.n_links)
+        )
+
+    @property
     def latent_links(self) -> list[LatentLink]:
-        """Every link's prepared latent pair and test latents (computed once per process)."""
-        return [latent_link(self.latents, tx, rx, self.processing) for tx, rx in self.links]
+        """Every link's prepared latent pair and test latents (computed once per process); the
+        fixed ``links`` (:meth:`latent_links_of` a seed when the pool draws them)."""
+        return self._prepare(self.links)
+
+    def latent_links_of(self, seed: int) -> list[LatentLink]:
+        """Every link's prepared latent pair in the game of channel seed ``seed``."""
+        return self._prepare(self.links_of(seed))
 
     @property
     def pairs(self) -> list[core.SemanticPair]:
-        """Every link's :class:`~semgym.core.SemanticPair` (train split statistics)."""
+        """Every link's :class:`~semgym.core.SemanticPair` (train split statistics) of the fixed
+        ``links``."""
         return [link.pair for link in self.latent_links]
 
     def semantic_weights(self, dtype: torch.dtype = torch.float64) -> Tensor:
-        """w = σ̃² of every link's first M semantic directions, (L, M), descending."""
-        return torch.stack([p.stats.semantic_weights(self.n_modes).to(dtype) for p in self.pairs])
+        """w = σ̃² of every fixed link's first M semantic directions, (L, M), descending."""
+        return self._weights(self.links, dtype)
 
     def target_energy(self, dtype: torch.dtype = torch.float64) -> Tensor:
-        """tr(R_y) of every link, (L,)."""
-        return torch.stack([p.stats.target_energy.to(dtype) for p in self.pairs])
+        """tr(R_y) of every fixed link, (L,)."""
+        return self._energy(self.links, dtype)
+
+    def _weights(self, links: Sequence[tuple[str, str]], dtype: torch.dtype) -> Tensor:
+        stats = [link.pair.stats for link in self._prepare(links)]
+        return torch.stack([s.semantic_weights(self.n_modes).to(dtype) for s in stats])
+
+    def _energy(self, links: Sequence[tuple[str, str]], dtype: torch.dtype) -> Tensor:
+        return torch.stack(
+            [link.pair.stats.target_energy.to(dtype) for link in self._prepare(links)]
+        )
+
+    def _link_statistics(self, seeds: Sequence[int], dtype: torch.dtype) -> tuple[Tensor, Tensor]:
+        """Semantic weights (B, L, M) and target energies (B, L) of the games of ``seeds``."""
+        if self.pair_pool is None:
+            b = len(seeds)
+            return (
+                self.semantic_weights(dtype).expand(b, -1, -1),
+                self.target_energy(dtype).expand(b, -1),
+            )
+        index = {pair: i for i, pair in enumerate(self.pair_pool)}
+        drawn = torch.tensor([[index[pair] for pair in self.links_of(s)] for s in seeds])
+        return self._weights(self.pair_pool, dtype)[drawn], self._energy(self.pair_pool, dtype)[
+            drawn
+        ]
 
     def sample(
         self,
@@ -213,14 +294,14 @@ class InterferenceScenario:
                 ]
             ).to(device, dtype)
             primary = primary.real_composite() if widely_linear else primary
-        real, b = channels.matrices.real.dtype, len(seeds)
+        weights, energy = self._link_statistics(seeds, channels.matrices.real.dtype)
         return InterferenceGame(
             matrices.to(device),
             self.channel_uses,
             noise.to(device),
             self.channel.tx_power_w,
-            self.semantic_weights(real).to(device).expand(b, -1, -1),
-            self.target_energy(real).to(device).expand(b, -1),
+            weights.to(device),
+            energy.to(device),
             primary,
             torch.stack([channels.tx_positions, channels.rx_positions], 1),
             self.channel.mui_neighbours,
