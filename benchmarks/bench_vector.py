@@ -11,7 +11,9 @@ not counted). Rows:
   num_envs ∈ {1, 64, 1024}, and on CUDA (when present) from 1,024 envs doubling up to
   ``--max-gpu-envs`` or the largest that fits; at 1,024 envs also with
   ``processing="widely_linear"`` (2M = 160 real modes: 16 × 16 real eigenproblems per channel
-  use instead of 8 × 8 complex ones), with its ratio to the linear row.
+  use instead of 8 × 8 complex ones), with its ratio to the linear row; and with time-varying
+  channels (a new fading block every step; CSI one block late, or two blocks late from noisy
+  pilots), with their ratios to the static row (on CUDA too).
 
 An agent-step is one link acting once: a step of B envs counts B·L. Ratios are against the
 PettingZoo env and the dense path measured in the same run. The "floor" rows time only the
@@ -103,8 +105,23 @@ def keep_freed_memory() -> bool:
     return bool(mallopt(m_mmap_threshold, 1 << 28)) and bool(mallopt(m_trim_threshold, 1 << 30))
 
 
+#: The time-varying channels timed beside the static one: (row label, env keywords).
+DYNAMIC = (
+    ("dynamic, 30 km/h, CSI 1 block late", {"speed_kmh": 30.0}),
+    (
+        "dynamic, 60 km/h, CSI 2 blocks late, 10 dB pilots",
+        {"speed_kmh": 60.0, "csi_delay": 2, "pilot_snr_db": 10.0},
+    ),
+)
+
+
 def vector_rate(
-    latents: str, num_envs: int, device: str, seconds: float, processing: str = "linear"
+    latents: str,
+    num_envs: int,
+    device: str,
+    seconds: float,
+    processing: str = "linear",
+    **dynamics: float,
 ) -> tuple[float, float]:
     """(agent-steps/s, minor page faults per step) of the vector env over the timed steps. The
     faults are the kernel mapping fresh pages for temporaries the allocator handed back to it,
@@ -116,6 +133,7 @@ def vector_rate(
         latents=latents,
         max_cycles=10**9,
         processing=processing,
+        **dynamics,
     )
     venv.reset(seed=0)
     actions = venv.best_response_actions()
@@ -202,6 +220,11 @@ def main() -> None:
         rate, linear_faults = vector_rate(args.latents, n, "cpu", args.seconds)
         rows.append((f"vector env ({n} envs, CPU)", rate))
     linear = rows[-1][1]
+    dynamic = []
+    for label, kwargs in DYNAMIC:
+        rate = vector_rate(args.latents, 1024, "cpu", args.seconds, **kwargs)[0]
+        rows.append((f"vector env (1024 envs, CPU, {label})", rate))
+        dynamic.append((f"{label}, CPU", rate, linear))
     wide, wide_faults = vector_rate(args.latents, 1024, "cpu", args.seconds, "widely_linear")
     rows.append(("vector env (1024 envs, CPU, widely linear)", wide))
     eigh_floor, lapack_floor = lapack_floor_rates(1024, args.seconds)
@@ -223,6 +246,11 @@ def main() -> None:
                 break
             rows.append((f"vector env ({n} envs, CUDA)", rate))
             if n == 1024:
+                for label, kwargs in DYNAMIC:
+                    fading = vector_rate(args.latents, n, "cuda", args.seconds, **kwargs)[0]
+                    rows.append((f"vector env ({n} envs, CUDA, {label})", fading))
+                    dynamic.append((f"{label}, CUDA", fading, rate))
+            if n == 1024:
                 wide_gpu, _ = vector_rate(args.latents, n, "cuda", args.seconds, "widely_linear")
                 rows.append((f"vector env ({n} envs, CUDA, widely linear)", wide_gpu))
             torch.cuda.empty_cache()
@@ -234,6 +262,8 @@ def main() -> None:
     for name, rate in rows:
         print(f"{name:<{width}}  {rate:>14,.0f}  {rate / pz:>12.1f}×  {rate / dense:>8.1f}×")
     print(f"\nwidely linear / linear at 1,024 envs on the CPU: {wide / linear:.2f}×")
+    for label, rate, static in dynamic:
+        print(f"{label} / static at 1,024 envs: {rate / static:.2f}×")
     print(
         "floors, widely linear / linear: "
         f"{wide_eigh_floor / eigh_floor:.2f}× (eigensolves alone), "

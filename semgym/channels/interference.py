@@ -32,6 +32,7 @@ from semgym.channels._common import (
     resolve_batch,
 )
 from semgym.channels.deployment import Deployment, LineDeployment, random_deployment
+from semgym.channels.dynamics import FadingParts, doppler_hz, jakes_correlation
 from semgym.channels.fading import (
     DEFAULT_RICIAN_K,
     los_matrices,
@@ -62,6 +63,11 @@ DEFAULT_DENSITY_PER_KM2 = 300.0
 #: The random topology's default range of a receiver's distance from its transmitter, metres.
 DEFAULT_LINK_DISTANCE_RANGE_M = (20.0, 60.0)
 
+
+#: The coherence block of a time-varying channel (one env step), seconds.
+DEFAULT_BLOCK_S = 1e-3
+#: How many blocks old the channel knowledge of a time-varying channel is by default.
+DEFAULT_CSI_DELAY = 1
 
 #: The channel seeds of both papers' figures (the interference paper's §IV: results averaged
 #: over these channel realizations).
@@ -107,6 +113,18 @@ class InterferenceChannelConfig:
             block powers evenly over its antennas (an approximation; its error and speed:
             https://semgym.readthedocs.io/en/latest/envs/interference/). Default None: every
             interferer exact.
+        speed_kmh: receiver speed, km/h (>= 0), for a time-varying channel (*semgym*,
+            :mod:`~semgym.channels.dynamics`): every env step is one block of ``block_s``
+            seconds and the scattered part of every link follows a Gauss–Markov process with
+            the Jakes correlation of the Doppler v·f_c/c. Default None: the papers' static
+            channel.
+        block_s: the coherence block (one env step), seconds (> 0). Default 1e-3.
+        csi_delay: d, blocks (>= 0): the links' channel knowledge is that of block t − d when
+            they choose the powers of block t (0: the current block). Default 1.
+        pilot_snr_db: with ``speed_kmh``, the channel estimates are noisy: every entry of
+            every channel a receiver estimates has an error CN(0, g_ll / SNR_p) (the pilot
+            SNR of its own link at its mean gain, the same pilots for its interferers).
+            Default None: error-free estimates.
     """
 
     n_links: int = 3
@@ -129,6 +147,10 @@ class InterferenceChannelConfig:
     area_m: float | None = None
     link_distance_range_m: tuple[float, float] = DEFAULT_LINK_DISTANCE_RANGE_M
     mui_neighbours: int | None = None
+    speed_kmh: float | None = None
+    block_s: float = DEFAULT_BLOCK_S
+    csi_delay: int = DEFAULT_CSI_DELAY
+    pilot_snr_db: float | None = None
 
     def __post_init__(self) -> None:
         def put(name: str, value: object) -> None:
@@ -178,6 +200,42 @@ class InterferenceChannelConfig:
         put("link_distance_range_m", (low, high))
         if self.mui_neighbours is not None:
             put("mui_neighbours", check_positive_int("mui_neighbours", self.mui_neighbours))
+        if self.speed_kmh is not None:
+            put("speed_kmh", check_positive("speed_kmh", self.speed_kmh, allow_zero=True))
+            if self.speed_kmh > 1000.0:
+                raise ValueError(f"speed_kmh must be at most 1000 km/h, got {self.speed_kmh!r}")
+        put("block_s", check_positive("block_s", self.block_s))
+        if self.block_s > 10.0:
+            raise ValueError(f"block_s must be at most 10 s, got {self.block_s!r}")
+        put("csi_delay", check_positive_int("csi_delay", self.csi_delay, minimum=0))
+        if self.csi_delay > 100:
+            raise ValueError(f"csi_delay must be at most 100 blocks, got {self.csi_delay!r}")
+        if self.pilot_snr_db is not None:
+            if self.speed_kmh is None:
+                raise ValueError(
+                    "pilot_snr_db describes the channel estimates of a time-varying channel: set "
+                    "speed_kmh too (0 for a receiver standing still)"
+                )
+            put("pilot_snr_db", check_finite("pilot_snr_db", self.pilot_snr_db))
+            if not -50.0 <= self.pilot_snr_db <= 100.0:
+                raise ValueError(
+                    f"pilot_snr_db must be in [-50, 100] dB, got {self.pilot_snr_db!r}"
+                )
+
+    @property
+    def dynamic(self) -> bool:
+        """Whether the channel varies over an episode (``speed_kmh`` set)."""
+        return self.speed_kmh is not None
+
+    @property
+    def doppler_hz(self) -> float:
+        """f_D = v f_c / c, Hz (0 for the static channel)."""
+        return doppler_hz(self.speed_kmh or 0.0, self.carrier_hz)
+
+    @property
+    def fading_correlation(self) -> float:
+        """ρ = J0(2π f_D T) between consecutive blocks (1 for the static channel)."""
+        return jakes_correlation(self.doppler_hz, self.block_s)
 
     @property
     def area_side_m(self) -> float:
@@ -406,6 +464,44 @@ def sample_interference_channels(
         tx_positions=tx.to(device=device),
         rx_positions=rx.to(device=device),
     )
+
+
+def fading_parts(config: InterferenceChannelConfig, channels: InterferenceChannels) -> FadingParts:
+    """``channels`` (drawn from ``config`` with a seed sequence) split for a time-varying
+    channel: H̄ = mean + amplitude·S (:class:`~semgym.channels.dynamics.FadingParts`, float64 /
+    complex128 on the CPU). The mean is rebuilt from each game's deployment (the positions the
+    draw recorded) and S recovered from the draw, so S is exactly its CN(0, 1) scattering up to
+    rounding."""
+    n_r, n_t = config.n_rx_antennas, config.n_tx_antennas
+    means, amplitudes, direct = [], [], []
+    b = channels.batch_size
+    for i in range(b):
+        if config.topology == "line":
+            drop: Deployment | LineDeployment = config.deployment()
+        else:
+            drop = Deployment(channels.tx_positions[i].cpu(), channels.rx_positions[i].cpu())
+        gain = path_gain(
+            drop.distances(),
+            config.carrier_hz,
+            config.pathloss_exponent,
+            config.reference_distance_m,
+        )
+        if config.fading == "rician":
+            k = config.rician_k
+            los = los_matrices(drop, n_r, n_t, config.carrier_hz)
+            means.append(math.sqrt(k / (k + 1.0)) * los * torch.sqrt(gain)[..., None, None])
+            amplitudes.append(torch.sqrt(gain / (k + 1.0)))
+        else:
+            means.append(torch.zeros(drop.n_tx, drop.n_rx, n_r, n_t, dtype=torch.complex128))
+            amplitudes.append(torch.sqrt(gain))
+        direct.append(torch.diagonal(gain))
+        if config.topology == "line":  # one deployment for every game
+            means, amplitudes, direct = means * b, amplitudes * b, direct * b
+            break
+    mean, amplitude = torch.stack(means), torch.stack(amplitudes)
+    drawn = channels.matrices.detach().cpu().to(torch.complex128)
+    scattered = (drawn - mean) / amplitude[..., None, None]
+    return FadingParts(mean, amplitude, scattered, torch.stack(direct))
 
 
 def _item_seeds(seed: Seed, batch: int) -> list[int]:

@@ -23,6 +23,12 @@ from torch import Tensor
 
 from semgym import core
 from semgym._validation import real_tensor
+from semgym.channels.dynamics import (
+    ESTIMATION_STREAM,
+    FADING_STREAM,
+    counter_complex_normal,
+    gauss_markov_step,
+)
 from semgym.envs.codec import (
     ROUNDING,
     decode_powers,
@@ -196,6 +202,14 @@ class InterferenceBatch(_Batch):
         #: 1/(K·N_R): the MUI power per receive dimension and channel use, per watt received
         self.inr_scale = 1.0 / (scenario.channel_uses * rows)
         self.observe_prices = bool(getattr(config, "observe_prices", False))
+        channel = scenario.channel
+        #: whether the channel varies over an episode (one block per step)
+        self.dynamic = channel.dynamic
+        self._rho = channel.fading_correlation
+        self._delay = channel.csi_delay
+        self._pilot_snr = (
+            None if channel.pilot_snr_db is None else 10 ** (channel.pilot_snr_db / 10)
+        )
         self.game: InterferenceGame | None = None
 
     def _action_size(self) -> int:
@@ -219,8 +233,8 @@ class InterferenceBatch(_Batch):
             game, state = fresh, start
         else:
             game, state = self.game.index_copy(where, fresh), self.state.index_copy(where, start)
-        self.game = game
-        self.operator = GameOperator(game, self.structure)
+        self.game = self.true_game = game
+        self.operator = self.true_operator = GameOperator(game, self.structure)
         weights, tiny = game.weights.to(self.real_dtype), torch.finfo(self.real_dtype).tiny
         #: the normalized semantic weights σ̃²/Σσ̃², (B, L, M): the part of the observation
         #: that never changes in an episode
@@ -236,7 +250,12 @@ class InterferenceBatch(_Batch):
         self.projected = torch.zeros(
             self.batch_size, self.n_links, dtype=torch.bool, device=self.device
         )
+        if self.dynamic:
+            self._start_blocks(where, fresh)
         self.evaluation = self.operator.evaluate(state)
+        #: how the state fares on the block it was played on (:meth:`step`); at a reset, as
+        #: evaluated
+        self.played: Any = self.evaluation
         if self.observe_prices:
             # no earlier announcement: the first observation prices the starting state
             fresh_prices = self._sensitivity()
@@ -273,8 +292,76 @@ class InterferenceBatch(_Batch):
                 powers, load = core.scale_to_caps(powers, response.costs)
                 self.projected = self.projected | (load > 1.0 + ROUNDING)
             self.state = response.state.with_powers(powers)
-        self.evaluation = self.operator.evaluate(self.state)
         self.cycles = self.cycles + 1
+        if self.dynamic:
+            self._play_block()
+        else:
+            self.evaluation = self.played = self.operator.evaluate(self.state)
+
+    # --- time-varying channels -----------------------------------------------------------------
+    def _channels(self, scattered: Tensor) -> Tensor:
+        """The games' channels for scattered parts S, in the games' form (real composite when
+        widely linear)."""
+        channels = self.true_game.fading.channels(scattered)
+        return channels if self._complex else core.real_composite(channels)
+
+    def _start_blocks(self, where: Tensor | None, fresh: InterferenceGame) -> None:
+        """At a reset: the started episodes' scattered history is their first block's, the
+        links observe block 0 (an estimate of it with pilots)."""
+        first = fresh.fading.scattered
+        #: the seeds of the per-env counter-based draws, (B,) int64
+        self.keys = torch.tensor(self.channel_seeds, dtype=torch.int64, device=self.device)
+        if where is None:
+            #: S of blocks t − d … t (t: the block the next action plays on), (d + 1, B, L, L,
+            #: N_R, N_T); before the first block, the first
+            self.history = first.unsqueeze(0).repeat(self._delay + 1, 1, 1, 1, 1, 1)
+        else:
+            self.history = self.history.index_copy(
+                1, where, first.unsqueeze(0).expand(self._delay + 1, *first.shape)
+            )
+        self._observe()
+
+    def _observe(self) -> None:
+        """The game the links observe: block max(0, t − d) as estimated (``game``,
+        ``operator``); the true block t the next action plays on is ``true_game``."""
+        if self._delay == 0 and self._pilot_snr is None:
+            self.game, self.operator = self.true_game, self.true_operator
+            return
+        scattered = self.history[0]
+        channels = self.true_game.fading.channels(scattered)
+        if self._pilot_snr is not None:
+            block = (self.cycles - self._delay).clamp_min(0)
+            error = counter_complex_normal(self.keys, block, ESTIMATION_STREAM, scattered.shape[1:])
+            spread = torch.sqrt(self.true_game.fading.direct_gain / self._pilot_snr)
+            channels = channels + error.to(channels.dtype) * spread[:, None, :, None, None]
+        if not self._complex:
+            channels = core.real_composite(channels)
+        self.game = self.true_game.with_channels(channels)
+        self.operator = GameOperator(self.game, self.structure)
+
+    def _play_block(self) -> None:
+        """Score the state on the block it was played on, move the channel one block on
+        (S_t = ρ S_{t−1} + √(1 − ρ²) W_t, W_t drawn by env seed and block), and evaluate the
+        state on what the links now observe."""
+        reuse = self._delay == 1 and self._pilot_snr is None  # they observe the played block
+        if reuse:
+            played_game, played_operator = self.true_game, self.true_operator
+            self.played = played_operator.evaluate(self.state)
+        else:
+            self.played = self.true_operator.score(self.state)
+        scattered = self.history[-1]
+        innovation = counter_complex_normal(
+            self.keys, self.cycles, FADING_STREAM, scattered.shape[1:]
+        ).to(scattered.dtype)
+        fresh = gauss_markov_step(scattered, innovation, self._rho)
+        self.history = torch.cat([self.history[1:], fresh.unsqueeze(0)])
+        self.true_game = self.true_game.with_channels(self._channels(fresh))
+        self.true_operator = GameOperator(self.true_game, self.structure)
+        if reuse:
+            self.game, self.operator, self.evaluation = played_game, played_operator, self.played
+            return
+        self._observe()
+        self.evaluation = self.operator.evaluate(self.state)
 
     def infos(self) -> dict[str, Tensor]:
         """The infos of :class:`_Batch`, and with primary users ``primary_interference``
@@ -282,6 +369,9 @@ class InterferenceBatch(_Batch):
         ``primary_rate`` (B, P) bit/s/Hz, from one covariance of the state; in a random
         topology ``tx_position`` and ``rx_position`` (B, L, 2) metres."""
         infos = super().infos()
+        if self.dynamic:  # scored on the block played; exploitability on what the links observe
+            for key in ("mse", "nmse", "mui_power", "network_nmse"):
+                infos[key] = getattr(self.played, self.INFOS[key])
         if self.positions is not None:
             infos["tx_position"], infos["rx_position"] = self.positions.unbind(1)
         primary = self.game.primary
@@ -298,6 +388,20 @@ class InterferenceBatch(_Batch):
         response = self.evaluation.response
         if self.action_mode != "precoder":
             return encode_powers(response.powers, self.action_mode, self.budget)
+        return encode_precoder(core.mode_factor(response.state.modes, response.powers), self.budget)
+
+    def genie_best_response_actions(self) -> Tensor:
+        """Every link's best response (15) to the current precoders on the true channel of the
+        block the next action plays on (not on what the links observe): the genie's bound of a
+        time-varying channel, a policy no link could run. Precoder actions (B, L, action size),
+        so that it chooses its own modes: ``ValueError`` in the power modes, which apply powers
+        on the observed modes."""
+        if self.action_mode != "precoder":
+            raise ValueError(
+                "the genie best response chooses the modes of the true channel: it needs "
+                f"action_mode='precoder', not {self.action_mode!r}"
+            )
+        response = self.true_operator.best_responses(self.state)
         return encode_precoder(core.mode_factor(response.state.modes, response.powers), self.budget)
 
     # --- what the envs read --------------------------------------------------------------------
@@ -331,8 +435,8 @@ class InterferenceBatch(_Batch):
         return costs * self.price_scale
 
     def _scores(self) -> tuple[Tensor, Tensor]:
-        """The per-link (MSE, NMSE), (B, L) each."""
-        return self.evaluation.mse, self.evaluation.nmse
+        """The per-link (MSE, NMSE), (B, L) each, on the block the state was played on."""
+        return self.played.mse, self.played.nmse
 
 
 class BroadcastBatch(_Batch):

@@ -212,6 +212,19 @@ class InterferenceEnv(SemgymParallelEnv):
       ‖H̄_jl‖²_F) exactly and hears the others as white noise of the power they would cause
       spreading their power evenly over their antennas (faster at large L; the error is
       measured in the docs).
+    - ``speed_kmh=None``: the papers' static channel; a speed (km/h, >= 0) makes it vary: each
+      step is one coherence block of ``block_s=1e-3`` s, and the scattered part of every link
+      follows a Gauss–Markov process with the Jakes correlation ρ = J0(2π f_D T) of the
+      Doppler f_D = v f_c / c (0.91 at 30 km/h, 0.66 at 60 km/h at 3.5 GHz and 1 ms); the line
+      of sight and the path gains stay. The first block is the static game's channel.
+    - ``csi_delay=1``: with a speed, the observation (and every best response computed from
+      it) describes block t − d, where t is the block the next action plays on (0: the current
+      block; before the first block, the first). Actions are applied on the observed modes;
+      rewards and the infos' ``mse``, ``nmse`` and ``mui_power`` score the block the action
+      was played on; ``exploitability`` is measured on the observed channels.
+    - ``pilot_snr_db=None``: with a speed, the links' channel knowledge is an estimate: every
+      entry of every channel receiver l measures carries an error CN(0, g_ll / SNR_p), the
+      pilot SNR of its own link at its mean gain.
     - ``snr_db=None``: direct-link SNR in dB; None = thermal noise (10 MHz, 7 dB NF, 290 K).
     - ``tx_power_w=1.0``: P_max per channel use, W.
     - ``fading="rician"`` (K-factor ``rician_k=1.5``) or ``"rayleigh"``.

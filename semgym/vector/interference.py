@@ -103,6 +103,11 @@ class InterferenceVecEnv(BatchedVectorEnv):
         """Every link's best response (15) to the current precoders, as (B, L·A) actions."""
         return self.batch.best_response_actions().flatten(1).to(torch.float32)
 
+    def genie_best_response_actions(self) -> Tensor:
+        """Every link's best response on the true channel of the next block, as (B, L·A)
+        precoder actions (a bound of a time-varying channel; ``action_mode="precoder"``)."""
+        return self.batch.genie_best_response_actions().flatten(1).to(torch.float32)
+
     # --- internals ---------------------------------------------------------------------------
     def _link_actions(self, actions: Tensor) -> Tensor:
         """Every link's action (B, L, A) from this env's actions."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import numbers
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ from torch import Tensor
 
 from semgym import core
 from semgym._validation import check_positive, check_positive_int
+from semgym.channels.dynamics import FadingParts
 from semgym.channels.interference import (
     InterferenceChannelConfig,
     InterferenceChannels,
@@ -41,6 +43,9 @@ class InterferenceGame:
             k strongest interferers exactly (:func:`~semgym.core.neighbour_index`) and the
             others as white noise (:func:`~semgym.core.far_interference`); None: every
             interferer exact.
+        fading: for a time-varying channel, the channels' deterministic and scattered parts
+            (:class:`~semgym.channels.dynamics.FadingParts`, complex even for widely-linear
+            games) at the episode's first block; None for the static channel.
     """
 
     channels: Tensor
@@ -52,6 +57,7 @@ class InterferenceGame:
     primary: PrimaryUsers | None = None
     positions: Tensor | None = None
     mui_neighbours: int | None = None
+    fading: FadingParts | None = None
 
     def __post_init__(self) -> None:
         ch = self.channels
@@ -265,7 +271,16 @@ class InterferenceGame:
             target_energy=self.target_energy[sl],
             primary=None if self.primary is None else self.primary.select(sl),
             positions=None if self.positions is None else self.positions[sl],
+            fading=None if self.fading is None else self.fading.select(sl),
         )
+
+    def with_channels(self, channels: Tensor) -> InterferenceGame:
+        """The same games over other channels of the same shape, dtype and device (a block
+        of a time-varying channel): nothing is validated again and nothing is read back to
+        the host."""
+        game = copy.copy(self)
+        object.__setattr__(game, "channels", channels)
+        return game
 
     def index_copy(self, where: Tensor, fresh: InterferenceGame) -> InterferenceGame:
         """This batch with games ``where`` (index tensor) replaced by ``fresh``'s, in order."""
@@ -282,6 +297,9 @@ class InterferenceGame:
             positions=None
             if self.positions is None or fresh.positions is None
             else self.positions.index_copy(0, where.to(self.positions.device), fresh.positions),
+            fading=None
+            if self.fading is None or fresh.fading is None
+            else self.fading.index_copy(where, fresh.fading),
         )
 
 

@@ -51,6 +51,16 @@ class Received:
 
 
 @dataclass(frozen=True)
+class Scores(NetworkScores):
+    """How a state fares: MSE_l (8), NMSE_l and the MUI power at every receiver (W), (B, L)
+    each."""
+
+    mse: Tensor
+    nmse: Tensor
+    mui_power: Tensor
+
+
+@dataclass(frozen=True)
 class Evaluation(NetworkScores):
     """The one evaluation of a state: everything the envs, solvers, rendering and policies read.
 
@@ -237,6 +247,15 @@ class GameOperator:
         mse = self._receive(state.factors, state)[1]
         assert mse is not None
         return mse
+
+    def score(self, state: GameState) -> Scores:
+        """MSE_l (8), NMSE_l and the MUI power of ``state``, (B, L) each, and nothing else (no
+        best response): how a state fares on channels it was not chosen on (a block of a
+        time-varying channel)."""
+        received, mse = self._receive(state.factors, state)
+        assert mse is not None
+        nmse = core.normalized_mse(mse, self.game.target_energy)
+        return Scores(mse, nmse, received.mui_power)
 
     def evaluate(self, state: GameState, *, interference: bool = True) -> Evaluation:
         """The one evaluation of ``state``: R_n, MUI, R_H, MSE, NMSE, best responses and

@@ -12,9 +12,12 @@ from torch import Tensor
 from semgym import core
 from semgym._validation import check_choice, check_positive, check_positive_int
 from semgym.channels.interference import (
+    DEFAULT_BLOCK_S,
+    DEFAULT_CSI_DELAY,
     DEFAULT_DENSITY_PER_KM2,
     DEFAULT_LINK_DISTANCE_RANGE_M,
     InterferenceChannelConfig,
+    fading_parts,
     sample_interference_channels,
 )
 from semgym.scenarios.interference.game import InterferenceGame, widely_linear_channels
@@ -133,6 +136,10 @@ class InterferenceScenario:
         area_m: float | None = None,
         link_distance_range_m: tuple[float, float] = DEFAULT_LINK_DISTANCE_RANGE_M,
         mui_neighbours: int | None = None,
+        speed_kmh: float | None = None,
+        block_s: float = DEFAULT_BLOCK_S,
+        csi_delay: int = DEFAULT_CSI_DELAY,
+        pilot_snr_db: float | None = None,
         encoder_pairs: str = "fixed",
     ) -> InterferenceScenario:
         """The scenario from the envs' keyword arguments (documented in the env manual)."""
@@ -160,6 +167,10 @@ class InterferenceScenario:
             if isinstance(link_distance_range_m, list)
             else link_distance_range_m,
             mui_neighbours=mui_neighbours,
+            speed_kmh=speed_kmh,
+            block_s=block_s,
+            csi_delay=csi_delay,
+            pilot_snr_db=pilot_snr_db,
         )
         links = interference_links(latents, n_links, tx_encoders, rx_encoders)
         check_choice("processing", processing, PROCESSING)
@@ -305,4 +316,7 @@ class InterferenceScenario:
             primary,
             torch.stack([channels.tx_positions, channels.rx_positions], 1),
             self.channel.mui_neighbours,
+            fading_parts(self.channel, channels).to(device, dtype)
+            if self.channel.dynamic
+            else None,
         )
