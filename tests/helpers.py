@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import torch
 
 CDTYPE = torch.complex128
@@ -63,3 +66,18 @@ def made_vector_env(env_id: str, cls: type, num_envs: int, **kwargs: object) -> 
     assert obs.shape == venv.observation_space.shape and obs.dtype == torch.float32
     assert venv.observation_space.contains(obs.numpy())
     return venv, obs, infos
+
+
+@contextlib.contextmanager
+def no_host_reads(monkeypatch) -> Iterator[None]:
+    """The accelerator path (device-side checks) with every way of reading a tensor on the
+    host (.item(), bool(), .cpu(), .numpy(), .tolist(), float(), int()) raising inside."""
+    from semgym._runtime import device_side_checks
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a tensor was read on the host during step()")
+
+    with device_side_checks(), monkeypatch.context() as patch:
+        for name in ("item", "tolist", "cpu", "numpy", "__bool__", "__float__", "__int__"):
+            patch.setattr(torch.Tensor, name, forbidden)
+        yield
