@@ -45,6 +45,7 @@ __all__ = [
     "los_matrices",
     "rayleigh_fading",
     "rician_fading",
+    "rician_weights",
     "standard_complex_normal",
     "steering_vector",
 ]
@@ -108,6 +109,13 @@ def rayleigh_fading(
     return _finish(standard_complex_normal(dims, seed, b), dtype, device)
 
 
+def rician_weights(k_factor: float) -> tuple[float, float]:
+    """(√(K/(K+1)), √(1/(K+1))): the amplitudes of the line of sight and of the scattered
+    part in unit-power Rician fading of K-factor K (>= 0; 0 is Rayleigh: (0, 1))."""
+    k = check_positive("k_factor", k_factor, allow_zero=True)
+    return math.sqrt(k / (k + 1.0)), math.sqrt(1.0 / (k + 1.0))
+
+
 def rician_fading(
     los: torch.Tensor,
     k_factor: float = DEFAULT_RICIAN_K,
@@ -126,9 +134,9 @@ def rician_fading(
 
     Mean ``√(K/(K+1))·H_LoS``, ``E|h_ij|² = 1`` when ``|H_LoS_ij| = 1``.
     """
-    k = check_positive("k_factor", k_factor, allow_zero=True)
+    los_weight, scatter_weight = rician_weights(k_factor)
     los = los.detach().to(device="cpu", dtype=torch.complex128)
     b = resolve_batch(seed, batch_size)
     nlos = standard_complex_normal(los.shape, seed, b)
-    h = math.sqrt(k / (k + 1.0)) * los + math.sqrt(1.0 / (k + 1.0)) * nlos
+    h = los_weight * los + scatter_weight * nlos
     return _finish(h, dtype, device)

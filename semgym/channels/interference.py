@@ -38,6 +38,7 @@ from semgym.channels.fading import (
     los_matrices,
     rayleigh_fading,
     rician_fading,
+    rician_weights,
 )
 from semgym.channels.noise import (
     DEFAULT_BANDWIDTH_HZ,
@@ -469,39 +470,32 @@ def sample_interference_channels(
 def fading_parts(config: InterferenceChannelConfig, channels: InterferenceChannels) -> FadingParts:
     """``channels`` (drawn from ``config`` with a seed sequence) split for a time-varying
     channel: H̄ = mean + amplitude·S (:class:`~semgym.channels.dynamics.FadingParts`, float64 /
-    complex128 on the CPU). The mean is rebuilt from each game's deployment (the positions the
-    draw recorded) and S recovered from the draw, so S is exactly its CN(0, 1) scattering up to
-    rounding."""
-    n_r, n_t = config.n_rx_antennas, config.n_tx_antennas
-    means, amplitudes, direct = [], [], []
+    complex128 on the CPU). The line of sight is rebuilt from each game's deployment (the
+    positions the draw recorded) at the draw's path gains, and S recovered from the draw, so S
+    is exactly its CN(0, 1) scattering up to rounding."""
+    k = config.rician_k if config.fading == "rician" else 0.0  # Rayleigh: no line of sight
+    los_weight, scatter_weight = rician_weights(k)
     b = channels.batch_size
-    for i in range(b):
-        if config.topology == "line":
-            drop: Deployment | LineDeployment = config.deployment()
-        else:
-            drop = Deployment(channels.tx_positions[i].cpu(), channels.rx_positions[i].cpu())
-        gain = path_gain(
-            drop.distances(),
-            config.carrier_hz,
-            config.pathloss_exponent,
-            config.reference_distance_m,
-        )
-        if config.fading == "rician":
-            k = config.rician_k
-            los = los_matrices(drop, n_r, n_t, config.carrier_hz)
-            means.append(math.sqrt(k / (k + 1.0)) * los * torch.sqrt(gain)[..., None, None])
-            amplitudes.append(torch.sqrt(gain / (k + 1.0)))
-        else:
-            means.append(torch.zeros(drop.n_tx, drop.n_rx, n_r, n_t, dtype=torch.complex128))
-            amplitudes.append(torch.sqrt(gain))
-        direct.append(torch.diagonal(gain))
-        if config.topology == "line":  # one deployment for every game
-            means, amplitudes, direct = means * b, amplitudes * b, direct * b
-            break
-    mean, amplitude = torch.stack(means), torch.stack(amplitudes)
+    if config.topology == "line":  # one deployment for every game
+        drops: list[Deployment | LineDeployment] = [config.deployment()]
+    else:
+        drops = [
+            Deployment(channels.tx_positions[i].cpu(), channels.rx_positions[i].cpu())
+            for i in range(b)
+        ]
+    los = torch.stack(
+        [
+            los_matrices(drop, config.n_rx_antennas, config.n_tx_antennas, config.carrier_hz)
+            for drop in drops
+        ]
+    ).expand(b, -1, -1, -1, -1)
+    gain = channels.path_gain.cpu().expand(b, -1, -1)  # (B, L, L), tx → rx
+    amplitude = torch.sqrt(gain)
+    mean = los_weight * los * amplitude[..., None, None]
+    amplitude = scatter_weight * amplitude
     drawn = channels.matrices.detach().cpu().to(torch.complex128)
     scattered = (drawn - mean) / amplitude[..., None, None]
-    return FadingParts(mean, amplitude, scattered, torch.stack(direct))
+    return FadingParts(mean, amplitude, scattered, torch.diagonal(gain, dim1=1, dim2=2))
 
 
 def _item_seeds(seed: Seed, batch: int) -> list[int]:
