@@ -242,3 +242,29 @@ def test_the_genie_plays_the_true_channel_and_bounds_the_stale_best_response():
         power = InterferenceVecEnv(2, **SMALL, speed_kmh=60.0)
         power.reset(seed=0)
         power.genie_best_response_actions()
+
+
+def test_a_partial_reset_leaves_the_other_envs_channels_alone():
+    """Resetting one env of a batch (as an autoreset does) starts its channel afresh and
+    leaves the others' true channels, observations and rewards as if nothing happened."""
+    kw = {**SMALL, "max_cycles": 50, "speed_kmh": 60.0, "csi_delay": 2, "pilot_snr_db": 10.0}
+    pair = InterferenceVecEnv(2, **kw, dtype="float64")
+    alone = InterferenceVecEnv(1, **kw, dtype="float64")
+    pair.reset(seed=[5, 6])
+    alone.reset(seed=[5])
+    for t in range(6):
+        if t == 3:
+            pair.batch.reset([5, 7], torch.tensor([False, True]))
+            torch.testing.assert_close(
+                pair.batch.true_game.channels[1],
+                alone.batch.scenario.sample([7], dtype=torch.complex128).channels[0],
+                rtol=1e-12,
+                atol=0,
+            )
+        obs, rewards, *_ = pair.step(pair.best_response_actions())
+        obs_alone, rewards_alone, *_ = alone.step(alone.best_response_actions())
+        torch.testing.assert_close(
+            pair.batch.true_game.channels[:1], alone.batch.true_game.channels
+        )
+        torch.testing.assert_close(rewards[:1], rewards_alone)
+        torch.testing.assert_close(obs[:1], obs_alone)

@@ -232,7 +232,9 @@ class InterferenceBatch(_Batch):
         if where is None:
             game, state = fresh, start
         else:
-            game, state = self.game.index_copy(where, fresh), self.state.index_copy(where, start)
+            # the true channels (``game`` is what the links observe of a time-varying channel)
+            game = self.true_game.index_copy(where, fresh)
+            state = self.state.index_copy(where, start)
         self.game = self.true_game = game
         self.operator = self.true_operator = GameOperator(game, self.structure)
         weights, tiny = game.weights.to(self.real_dtype), torch.finfo(self.real_dtype).tiny
@@ -299,10 +301,8 @@ class InterferenceBatch(_Batch):
             self.evaluation = self.played = self.operator.evaluate(self.state)
 
     # --- time-varying channels -----------------------------------------------------------------
-    def _channels(self, scattered: Tensor) -> Tensor:
-        """The games' channels for scattered parts S, in the games' form (real composite when
-        widely linear)."""
-        channels = self.true_game.fading.channels(scattered)
+    def _in_game_form(self, channels: Tensor) -> Tensor:
+        """Complex channels H̄ in the games' form (real composite when widely linear)."""
         return channels if self._complex else core.real_composite(channels)
 
     def _start_blocks(self, where: Tensor | None, fresh: InterferenceGame) -> None:
@@ -334,9 +334,7 @@ class InterferenceBatch(_Batch):
             error = counter_complex_normal(self.keys, block, ESTIMATION_STREAM, scattered.shape[1:])
             spread = torch.sqrt(self.true_game.fading.direct_gain / self._pilot_snr)
             channels = channels + error.to(channels.dtype) * spread[:, None, :, None, None]
-        if not self._complex:
-            channels = core.real_composite(channels)
-        self.game = self.true_game.with_channels(channels)
+        self.game = self.true_game.with_channels(self._in_game_form(channels))
         self.operator = GameOperator(self.game, self.structure)
 
     def _play_block(self) -> None:
@@ -355,7 +353,8 @@ class InterferenceBatch(_Batch):
         ).to(scattered.dtype)
         fresh = gauss_markov_step(scattered, innovation, self._rho)
         self.history = torch.cat([self.history[1:], fresh.unsqueeze(0)])
-        self.true_game = self.true_game.with_channels(self._channels(fresh))
+        channels = self._in_game_form(self.true_game.fading.channels(fresh))
+        self.true_game = self.true_game.with_channels(channels)
         self.true_operator = GameOperator(self.true_game, self.structure)
         if reuse:
             self.game, self.operator, self.evaluation = played_game, played_operator, self.played
