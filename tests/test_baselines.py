@@ -150,6 +150,22 @@ def test_pricing_report_runs_in_smoke_mode(capsys):
     assert module.settled_round(np.full(4, 0.5), 0.5) == 0
 
 
+def test_stale_csi_report_runs_in_smoke_mode(capsys):
+    """With perfect current knowledge (delay 0) the stale best response plays the genie (up to
+    the water-filling tolerances of their two action modes); one block late it is a row of its
+    own."""
+    module = importlib.import_module("stale_csi")
+    assert module.main(["--smoke"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2].startswith("| 60 km/h | 0.660 | 0 | exact |")
+    assert lines[-2].endswith("0.0% [-0.0%, -0.0%] |") or lines[-2].endswith(
+        "0.0% [+0.0%, +0.0%] |"
+    )
+    assert lines[-1].startswith("| 60 km/h | 0.660 | 1 | exact |")
+    exact = module.setting_row(60.0, 0, None, [10_000, 10_001], 3, smoke=True)
+    assert abs(exact["loss"]) < 1e-6 and exact["stale"] == pytest.approx(exact["genie"], rel=1e-6)
+
+
 def test_transfer_scores_a_network_policy_unchanged_on_larger_networks(tmp_path, capsys):
     """A policy trained on a network preset plays, unchanged, on 3× and 10× the links and on
     the papers' line; at the training size it replays its card's held-out score."""
