@@ -40,9 +40,12 @@ from semgym.policies.learned import (  # noqa: E402
     scenario_record,
 )
 from semgym.presets import (  # noqa: E402
+    DYNAMIC_FIRST_SCORED,
+    DYNAMIC_STEPS,
     EVALUATION_STEPS,
     HELD_OUT_SEEDS,
     PAPER_SEEDS,
+    PRESETS,
     TRAINING_SEEDS,
     Preset,
     get_preset,
@@ -63,6 +66,8 @@ TRAINED_PRESETS = (
     "sparse-network",
     "dense-network",
 )
+#: The time-varying presets (scored by the mean network NMSE over blocks, see :func:`play`).
+DYNAMIC_PRESETS = tuple(n for n, p in PRESETS.items() if p.dynamic)
 #: Small, fast scenarios of the smoke runs (``--smoke``), which the tests execute.
 SMOKE_INTERFERENCE = {"latents": "synthetic", "n_antennas": 2, "channel_uses": 2}
 SMOKE_BROADCAST = {"latents": "synthetic", "n_users": 3, "n_tx": 2, "n_rx": 2}
@@ -239,7 +244,7 @@ class Run:
     @property
     def command(self) -> str:
         command = f"python baselines/{self.script} --preset {self.args.preset}"
-        for flag in ("team", "prices"):
+        for flag in ("team", "prices", "previous"):
             if getattr(self.args, flag, False):
                 command += f" --{flag}"
         command += f" --seed {self.args.seed}"
@@ -267,7 +272,7 @@ class Run:
             ax.axhline(value, ls="--", lw=1, color="k" if name == "best response" else "gray")
             ax.annotate(name, (steps[0] if steps else 0, value), fontsize=7, va="bottom")
         ax.set_xlabel("agent-steps (link decisions)")
-        ax.set_ylabel(f"network NMSE after {EVALUATION_STEPS} steps")
+        ax.set_ylabel(score_metric(self.preset).split(" (")[0])
         ax.set_title(f"{self.name} (validation seeds)", fontsize=9)
         ax.grid(alpha=0.3)
         fig.tight_layout()
@@ -313,32 +318,43 @@ def play(
     seeds: Sequence[int],
     *,
     dtype: str = "float64",
-    steps: int = EVALUATION_STEPS,
+    steps: int | None = None,
     kind: str | None = None,
+    reference: str = "best_response",
 ) -> dict[str, Any]:
     """Play one episode per seed in the batched env (all seeds at once) and return the last
     step's scores: ``network_nmse`` (S,), ``nmse`` (S, L), ``exploitability`` (S,) in NMSE
     (max over links of the MSE a unilateral deviation saves, over tr R_y), ``caps_hold`` (S,)
-    bool with primary users (else None), and the env.
+    bool with primary users (else None), and the env. On a time-varying preset the episode
+    has ``DYNAMIC_STEPS`` blocks (unless ``steps`` is given) and ``nmse`` is the mean over
+    blocks ``DYNAMIC_FIRST_SCORED``… of each block's NMSE where it was played.
 
     ``act`` maps observations to actions: per link (N, D) → (N, A) for ``kind="link"``, the
     joint (B, L·D) → (B, L·A) for ``"central"``, the AP's (B, D) → (B, M) watts for
-    ``"access-point"``; None plays every link's best response (the env's).
+    ``"access-point"``; None plays the env's reference policy named by ``reference``: every
+    link's ``"best_response"``, or on a time-varying channel its ``"robust_best_response"``
+    or the ``"genie_best_response"`` (these two in ``action_mode="precoder"``).
     """
     preset, kwargs, kind = _spec(run_or_preset)
+    if steps is None:
+        steps = DYNAMIC_STEPS if preset.dynamic else EVALUATION_STEPS
+    first = min(DYNAMIC_FIRST_SCORED, steps - 1)
     venv = preset.vector_env(len(seeds), dtype=dtype, **{**kwargs, "max_cycles": steps + 1})
     obs, _ = venv.reset(seed=[int(s) for s in seeds])
-    for _ in range(steps):
+    played = 0.0
+    for step in range(steps):
         if act is None:
-            actions = venv.best_response_actions()
+            actions = getattr(venv, f"{reference}_actions")()
         elif kind == "link":
             b, n_links = venv.num_envs, venv.n_links
             actions = act(obs.reshape(b * n_links, -1).float()).reshape(b, -1)
         else:
             actions = act(obs.float())
         obs, *_ = venv.step(actions.to(torch.float64 if dtype == "float64" else torch.float32))
+        if preset.dynamic and step >= first:
+            played = played + venv.batch.played.nmse
     ev = venv.batch.evaluation
-    nmse = ev.nmse.numpy()
+    nmse = (played / (steps - first)).numpy() if preset.dynamic else ev.nmse.numpy()
     exploit, caps = None, None
     if kind != "access-point":
         game = venv.batch.game
@@ -447,7 +463,7 @@ def held_out_score(run: Run, policy: Learned) -> dict[str, Any]:
     uniform, reference = levels["uniform"], levels.get("best response")
     low, high = mean_interval(ours)
     score: dict[str, Any] = {
-        "metric": f"network NMSE after {EVALUATION_STEPS} steps (lower is better)",
+        "metric": score_metric(run.preset),
         "seeds": f"held-out {seeds[0]}–{seeds[-1]} ({len(seeds)} channel seeds)",
         "nmse": float(np.mean(ours)),
         "nmse_ci95": [low, high],
@@ -460,6 +476,16 @@ def held_out_score(run: Run, policy: Learned) -> dict[str, Any]:
     else:  # the downlink has one player: no equilibrium, no gap to close
         score["gap_share"] = None
     return score
+
+
+def score_metric(preset: Preset) -> str:
+    """What :func:`play` scores on ``preset``, in words."""
+    if preset.dynamic:
+        return (
+            f"network NMSE, mean over blocks {DYNAMIC_FIRST_SCORED}–{DYNAMIC_STEPS - 1} "
+            "(lower is better)"
+        )
+    return f"network NMSE after {EVALUATION_STEPS} steps (lower is better)"
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -480,6 +506,7 @@ def merged_rows(
 
 
 __all__ = [
+    "DYNAMIC_PRESETS",
     "EVALUATION_STEPS",
     "HELD_OUT_SEEDS",
     "PAPER_SEEDS",

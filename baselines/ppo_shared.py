@@ -6,7 +6,12 @@ own reward (−NMSE_l), decentralized like the best response. Observations are n
 VecNormalize; actions are the env's ``normalized`` encoding. Budget: 1,000,000 link decisions
 (64 envs × L links × 10-step episodes on training seeds), under 15 minutes on 2 CPU cores.
 
+On the time-varying presets ``--previous`` gives the policy a memory of one step: the env's
+``observe_previous`` blocks (the gains and INR the link observed one step earlier), shipped as
+``ppo-shared-memory``.
+
     python baselines/ppo_shared.py --preset low-snr [--seed 0] [--budget 1000000] [--ship]
+    python baselines/ppo_shared.py --preset vehicular --previous [--ship]
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from harness import TRAINED_PRESETS, Run, parse, parser
+from harness import DYNAMIC_PRESETS, TRAINED_PRESETS, Run, parse, parser
 from sb3_common import normalized_env, sb3_act, sb3_normalized_actor, sb3_train, shared_ppo
 
 from semgym.vector import SB3VecEnv
@@ -36,8 +41,14 @@ SMOKE = {"num_envs": 4, "batch_size": 60}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse(parser(__doc__.splitlines()[0], budget=1_000_000, presets=TRAINED_PRESETS), argv)
-    run = Run("ppo-shared", "ppo_shared.py", "link", args)
+    p = parser(__doc__.splitlines()[0], budget=1_000_000, presets=TRAINED_PRESETS + DYNAMIC_PRESETS)
+    p.add_argument(
+        "--previous", action="store_true", help="observe the previous step's gains and INR"
+    )
+    args = parse(p, argv)
+    options = {"observe_previous": True} if args.previous else {}
+    algorithm = "ppo-shared-memory" if args.previous else "ppo-shared"
+    run = Run(algorithm, "ppo_shared.py", "link", args, options)
     hp = {**HYPERPARAMETERS, **(SMOKE if args.smoke else {})}
     budget = 600 if args.smoke else args.budget
     venv = SB3VecEnv(run.training_env(hp["num_envs"]))

@@ -6,7 +6,8 @@ time-varying section of the interference env's docs. Two policies play every blo
 same held-out seeds (16 envs, seeds 10,000–10,015, which no training run saw): the stale best
 response (the papers' water-filling on what the links observe, ``best_response_actions``)
 and the genie (the best response on the true channel of the block it plays on,
-``genie_best_response_actions``, precoder actions: a bound no link could run). Columns: the
+``genie_best_response_actions``, precoder actions: the papers' solution with perfect
+current knowledge, which no link could run). Columns: the
 correlation ρ between blocks, the mean network NMSE over blocks ``FIRST``–``BLOCKS`` of each,
 and how much worse the stale best response is, per env (stale − genie)/genie, mean with a
 95 % bootstrap interval over the envs.

@@ -112,6 +112,10 @@ DYNAMIC = (
         "dynamic, 60 km/h, CSI 2 blocks late, 10 dB pilots",
         {"speed_kmh": 60.0, "csi_delay": 2, "pilot_snr_db": 10.0},
     ),
+    (
+        "dynamic, 60 km/h, moving receivers, CSI 1 block late",
+        {"speed_kmh": 60.0, "moving_receivers": True},
+    ),
 )
 
 
@@ -121,7 +125,7 @@ def vector_rate(
     device: str,
     seconds: float,
     processing: str = "linear",
-    **dynamics: float,
+    **dynamics: float | bool,
 ) -> tuple[float, float]:
     """(agent-steps/s, minor page faults per step) of the vector env over the timed steps. The
     faults are the kernel mapping fresh pages for temporaries the allocator handed back to it,

@@ -27,6 +27,16 @@ headroom of each):
 - ``broadcast`` (``broadcast_v0``, defaults): the federated downlink, 10 users, 4 × 4, K = 1,
   SNR 20 dB.
 
+Time-varying presets (``close-interferers`` with moving receivers, one 1 ms block per env step,
+episodes of :data:`DYNAMIC_STEPS` blocks; their policies are compared on the mean network NMSE
+over blocks rather than on a final state, see :attr:`Preset.dynamic`):
+
+- ``pedestrian`` (``speed_kmh=5.0``): ρ = 0.997 between blocks, channel knowledge one block
+  late; the papers' best response on it is nearly as good as on the current channel.
+- ``vehicular`` (``speed_kmh=60.0``): ρ = 0.66, one block late.
+- ``vehicular-noisy`` (``speed_kmh=60.0, csi_delay=2, pilot_snr_db=10.0``): two blocks late
+  and estimated from pilots at 10 dB SNR.
+
 Every preset builds its envs with :meth:`Preset.parallel_env`, :meth:`Preset.gym_env` and
 :meth:`Preset.vector_env` (keyword overrides allowed), or by hand from :attr:`Preset.kwargs`.
 
@@ -52,10 +62,17 @@ TRAINING_SEEDS = (1_000_000, 2**31 - 1)
 HELD_OUT_SEEDS = tuple(range(10_000, 10_064))
 #: Game iterations (env steps) of an evaluation episode; the score is the last step's.
 EVALUATION_STEPS = 30
+#: Blocks of an episode of a time-varying preset (the episodes' length in its env).
+DYNAMIC_STEPS = 40
+#: The first block scored when comparing policies on a time-varying preset (the start, where
+#: the links' knowledge is fresher than later, is left out).
+DYNAMIC_FIRST_SCORED = 10
 #: The env each kind of preset builds.
 ENVS = ("interference", "broadcast")
 
 __all__ = [
+    "DYNAMIC_FIRST_SCORED",
+    "DYNAMIC_STEPS",
     "ENVS",
     "EVALUATION_STEPS",
     "HELD_OUT_SEEDS",
@@ -87,6 +104,13 @@ class Preset:
     def __post_init__(self) -> None:
         check_choice("env", self.env, ENVS)
         object.__setattr__(self, "kwargs", dict(self.kwargs))
+
+    @property
+    def dynamic(self) -> bool:
+        """Whether the preset's channel varies over an episode (a ``speed_kmh``): one block per
+        step, scored by the mean over blocks ``DYNAMIC_FIRST_SCORED``… of an episode of
+        ``DYNAMIC_STEPS`` (a static preset's policies are scored on their final state)."""
+        return self.kwargs.get("speed_kmh") is not None
 
     def env_kwargs(self, **overrides: Any) -> dict[str, Any]:
         """The preset's keyword arguments with ``overrides`` applied."""
@@ -167,6 +191,32 @@ PRESETS: dict[str, Preset] = {
             "interference",
             {"n_links": 10, "topology": "random", "density_per_km2": 1000.0},
             "ten links dropped at random, 1,000 links per km² (a 100 m square)",
+        ),
+        Preset(
+            "pedestrian",
+            "interference",
+            {"alpha": 1.0, "speed_kmh": 5.0, "max_cycles": DYNAMIC_STEPS},
+            "close-interferers with receivers walking at 5 km/h (ρ = 0.997 per 1 ms block), "
+            "channel knowledge one block late",
+        ),
+        Preset(
+            "vehicular",
+            "interference",
+            {"alpha": 1.0, "speed_kmh": 60.0, "max_cycles": DYNAMIC_STEPS},
+            "close-interferers with receivers driving at 60 km/h (ρ = 0.66 per 1 ms block), "
+            "channel knowledge one block late",
+        ),
+        Preset(
+            "vehicular-noisy",
+            "interference",
+            {
+                "alpha": 1.0,
+                "speed_kmh": 60.0,
+                "csi_delay": 2,
+                "pilot_snr_db": 10.0,
+                "max_cycles": DYNAMIC_STEPS,
+            },
+            "vehicular with channel knowledge two blocks late, estimated from pilots at 10 dB",
         ),
         Preset(
             "broadcast",

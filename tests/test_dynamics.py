@@ -21,6 +21,7 @@ from semgym.channels.dynamics import (
     gauss_markov_step,
     jakes_correlation,
 )
+from semgym.envs.interference import InterferenceEnvConfig
 from semgym.vector import InterferenceVecEnv
 
 SMALL = {"latents": "synthetic", "n_antennas": 2, "channel_uses": 2, "n_links": 3}
@@ -162,10 +163,29 @@ def test_the_observation_describes_block_t_minus_d_with_the_stated_estimation_er
     [
         {"speed_kmh": 30.0},
         {"speed_kmh": 60.0, "csi_delay": 0},
-        {"speed_kmh": 60.0, "csi_delay": 2, "pilot_snr_db": 5.0, "topology": "random"},
+        {
+            "speed_kmh": 60.0,
+            "csi_delay": 2,
+            "pilot_snr_db": 5.0,
+            "topology": "random",
+            "observe_previous": True,
+        },
+        {
+            "speed_kmh": 60.0,
+            "block_s": 0.05,
+            "moving_receivers": True,
+            "topology": "random",
+            "pilot_snr_db": 10.0,
+        },
         {"speed_kmh": 30.0, "processing": "widely_linear", "primary_users": 1},
     ],
-    ids=["delay-1", "delay-0", "delayed-noisy-random", "widely-linear-primaries"],
+    ids=[
+        "delay-1",
+        "delay-0",
+        "delayed-noisy-random",
+        "moving-receivers",
+        "widely-linear-primaries",
+    ],
 )
 def test_batch_of_dynamic_envs_equals_single_envs(extra):
     """B dynamic episodes (autoresets included) equal B single envs with the same seeds: the
@@ -200,6 +220,106 @@ def test_rewards_score_the_played_block_and_the_step_reads_nothing_back(monkeypa
     assert torch.isfinite(obs).all()
 
 
+def test_the_previous_observation_is_one_step_old():
+    """With ``observe_previous`` the blocks ``previous_log_gain`` and ``previous_log_inr`` hold
+    what ``log_gain`` and ``log_inr`` held one step earlier; at a reset (an autoreset included)
+    they repeat the first observation; the other blocks are those of the plain env."""
+    kw = {**SMALL, "speed_kmh": 60.0, "max_cycles": 3}
+    venv = InterferenceVecEnv(3, **kw, observe_previous=True)
+    plain = InterferenceVecEnv(3, **kw)
+    layout, base = venv.batch.layout, plain.batch.layout
+    assert layout.size == base.size + venv.batch.n_modes + 1
+
+    def blocks(obs, lay, names):
+        links = obs.reshape(3, venv.n_links, -1)
+        return {name: lay.block(links, name) for name in names}
+
+    names = ("log_gain", "log_inr")
+    obs, _ = venv.reset(seed=[1, 2, 3])
+    plain_obs, _ = plain.reset(seed=[1, 2, 3])
+    before: dict[str, torch.Tensor] = {}
+    for t in range(5):
+        now = blocks(obs, layout, names)
+        previous = blocks(obs, layout, ("previous_log_gain", "previous_log_inr"))
+        if t % 3 == 0:  # a reset: the first observation stands for the previous one
+            torch.testing.assert_close(previous["previous_log_gain"], now["log_gain"])
+        else:
+            torch.testing.assert_close(previous["previous_log_gain"], before["log_gain"])
+            torch.testing.assert_close(previous["previous_log_inr"], before["log_inr"])
+        plain_blocks = blocks(plain_obs, base, base.names)
+        for name, value in blocks(obs, layout, base.names).items():
+            torch.testing.assert_close(value, plain_blocks[name])
+        before = now
+        actions = venv.best_response_actions()
+        obs, *_ = venv.step(actions)
+        plain_obs, *_ = plain.step(actions)
+
+
+@pytest.mark.parametrize("topology", ["line", "random"])
+def test_moving_receivers_carry_their_path_gains_and_line_of_sight(topology):
+    """With ``moving_receivers`` every receiver moves v·T per block along its heading, and the
+    channel's deterministic part and scattering amplitude at block t are those a deployment
+    with the receivers there has (the line of sight and path gains of the channel model,
+    computed on the CPU; a receiver closer to a transmitter than ``min_distance_m`` hears it
+    from there); the scattering keeps unit variance around them."""
+    from semgym.channels import Deployment, los_matrices, path_gain
+    from semgym.channels.fading import rician_parts
+
+    kw = {**SMALL, "speed_kmh": 60.0, "block_s": 0.1, "topology": topology, "dtype": "float64"}
+    venv = InterferenceVecEnv(300, **kw, moving_receivers=True, max_cycles=50)
+    venv.reset(seed=list(range(40, 340)))
+    start = venv.batch.true_game.fading.motion.receivers_at(torch.zeros(300, dtype=torch.int64))
+    for _ in range(4):
+        venv.step(venv.best_response_actions())
+    batch, config = venv.batch, venv.batch.scenario.channel
+    motion = batch.true_game.fading.motion
+    now = motion.receivers_at(batch.cycles)
+    moved = torch.linalg.vector_norm(now - start, dim=-1)
+    torch.testing.assert_close(moved, torch.full_like(moved, 4 * 60.0 / 3.6 * 0.1))
+    parts = batch.true_game.fading.at(batch.cycles)
+    for b in (0, 1, 299):
+        drop = Deployment(motion.tx_positions[b], now[b])
+        gain = path_gain(
+            drop.distances().clamp_min(config.min_distance_m),  # no closer than that
+            config.carrier_hz,
+            config.pathloss_exponent,
+            config.reference_distance_m,
+        )
+        los = los_matrices(drop, config.n_rx_antennas, config.n_tx_antennas, config.carrier_hz)
+        mean, amplitude = rician_parts(los, gain, config.k_factor)
+        torch.testing.assert_close(parts.mean[b], mean)
+        torch.testing.assert_close(parts.amplitude[b], amplitude)
+    true = parts.channels(batch.history[-1])
+    torch.testing.assert_close(batch.true_game.channels, true)
+    unit = ((true - parts.mean) / parts.amplitude[..., None, None]).abs().square().mean()
+    assert float(unit) == pytest.approx(1.0, abs=0.05)
+    with pytest.raises(ValueError, match="speed_kmh"):
+        InterferenceChannelConfig(moving_receivers=True)
+
+
+def test_evaluate_scores_a_moving_channel_by_the_mean_over_its_blocks():
+    """On a time-varying channel ``evaluate`` scores an episode by the mean NMSE of the blocks
+    after the first ``DYNAMIC_FIRST_SCORED`` (each block as it was played), as the baselines'
+    vector-env scoring does; a static channel keeps its last step."""
+    from semgym.policies import Uniform, evaluate
+    from semgym.presets import DYNAMIC_FIRST_SCORED
+
+    kw = {**SMALL, "speed_kmh": 60.0, "csi_delay": 2, "dtype": "float64"}
+    steps = DYNAMIC_FIRST_SCORED + 4
+    env = interference_v0.parallel_env(**kw, max_cycles=steps)
+    row = evaluate({"uniform": Uniform.for_env(env)}, env, seeds=(5, 6), show=False)[0]
+    venv = InterferenceVecEnv(2, **kw, max_cycles=steps + 1)
+    venv.reset(seed=[5, 6])
+    total = 0.0
+    for t in range(steps):
+        venv.step(torch.zeros(venv.action_space.shape, dtype=torch.float64))
+        if t >= DYNAMIC_FIRST_SCORED:
+            total = total + venv.batch.played.nmse
+    expected = (total / (steps - DYNAMIC_FIRST_SCORED)).mean()
+    assert row["network_nmse"] == pytest.approx(float(expected), rel=1e-9)
+    assert row["network_nmse"] != pytest.approx(float(venv.batch.played.nmse.mean()), rel=1e-6)
+
+
 def test_dynamic_settings_are_checked():
     with pytest.raises(ValueError, match="speed_kmh"):
         InterferenceChannelConfig(speed_kmh=-1.0)
@@ -213,6 +333,16 @@ def test_dynamic_settings_are_checked():
         InterferenceChannelConfig(speed_kmh=3.0, pilot_snr_db=float("nan"))
     with pytest.raises(ValueError, match="csi_delay"):
         interference_v0.parallel_env(**SMALL, speed_kmh=3.0, csi_delay=1.5)
+    with pytest.raises(ValueError, match="moving_receivers"):
+        InterferenceChannelConfig(speed_kmh=3.0, moving_receivers=1)
+    # the blocks a long CSI delay keeps count in the memory estimate: refused before any
+    # allocation (the same number of static envs fits)
+    big = {**SMALL, "n_links": 10, "topology": "random", "n_antennas": 8}
+    with pytest.raises(ValueError, match="GB"):
+        InterferenceVecEnv(20_000, **big, speed_kmh=60.0, csi_delay=100)
+    static = InterferenceEnvConfig.from_kwargs(**big).bytes_per_env()
+    late = InterferenceEnvConfig.from_kwargs(**big, speed_kmh=60.0, csi_delay=100).bytes_per_env()
+    assert late > 2 * static
 
 
 def test_the_genie_plays_the_true_channel_and_bounds_the_stale_best_response():

@@ -38,6 +38,16 @@ CONFIGS = {  # the papers' watts unless a mode is named (the env's default is "n
     "team": {"n_links": 3, "action_mode": "normalized", "reward_scope": "team"},
     "prices": {"n_links": 3, "action_mode": "normalized", "observe_prices": True},
     "prices-primary": {"n_links": 2, "primary_users": 1, "observe_prices": True},
+    "moving-memory": {  # a time-varying channel, late noisy CSI, moving receivers, memory
+        "n_links": 3,
+        "speed_kmh": 60.0,
+        "block_s": 0.05,
+        "csi_delay": 2,
+        "pilot_snr_db": 10.0,
+        "moving_receivers": True,
+        "topology": "random",
+        "observe_previous": True,
+    },
 }
 
 

@@ -52,11 +52,12 @@ class _PairGeometry:
         return int(self.rx_positions.shape[0])
 
     def _offsets(self) -> torch.Tensor:
-        """``(L_tx, L_rx, 2)``: vector from tx ``j`` to rx ``l`` (metres)."""
-        return self.rx_positions[None, :, :] - self.tx_positions[:, None, :]
+        """``(..., L_tx, L_rx, 2)``: vector from tx ``j`` to rx ``l`` (metres)."""
+        return self.rx_positions.unsqueeze(-3) - self.tx_positions.unsqueeze(-2)
 
     def distances(self) -> torch.Tensor:
-        """``(L_tx, L_rx)`` float64, metres: ``d[j, l]`` = distance from tx ``j`` to rx ``l``."""
+        """``(..., L_tx, L_rx)`` float64, metres: ``d[j, l]`` = distance from tx ``j`` to rx
+        ``l``."""
         return torch.linalg.vector_norm(self._offsets(), dim=-1)
 
     def direct_distances(self) -> torch.Tensor:
@@ -65,12 +66,12 @@ class _PairGeometry:
         return torch.linalg.vector_norm(self.rx_positions - self.tx_positions, dim=-1)
 
     def departure_angles(self) -> torch.Tensor:
-        """``(L_tx, L_rx)`` float64, radians: direction of rx ``l`` seen from tx ``j``."""
+        """``(..., L_tx, L_rx)`` float64, radians: direction of rx ``l`` seen from tx ``j``."""
         off = self._offsets()
         return torch.atan2(off[..., 1], off[..., 0])
 
     def arrival_angles(self) -> torch.Tensor:
-        """``(L_tx, L_rx)`` float64, radians: direction of tx ``j`` seen from rx ``l``."""
+        """``(..., L_tx, L_rx)`` float64, radians: direction of tx ``j`` seen from rx ``l``."""
         off = -self._offsets()
         return torch.atan2(off[..., 1], off[..., 0])
 
@@ -96,6 +97,16 @@ def _positions(name: str, value: object) -> torch.Tensor:
     if t.ndim != 2 or t.shape[1] != 2 or t.shape[0] < 1:
         raise ValueError(f"{name} must have shape (n >= 1, 2) in metres, got {tuple(t.shape)}")
     return t
+
+
+@dataclass(frozen=True, eq=False)
+class Positions(_PairGeometry):
+    """Positions of a batch of deployments as they are, on any device and unchecked:
+    ``tx_positions`` and ``rx_positions`` ``(..., L, 2)`` metres (e.g. receivers on the move,
+    block by block). Distances and angles as a :class:`Deployment`'s, batched."""
+
+    tx_positions: torch.Tensor
+    rx_positions: torch.Tensor
 
 
 @dataclass(frozen=True, eq=False)

@@ -22,18 +22,22 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
 
-#: Speed of light, m/s.
-SPEED_OF_LIGHT_M_S = 299_792_458.0
+from semgym.channels.deployment import Positions
+from semgym.channels.fading import los_matrices, rician_parts
+from semgym.channels.pathloss import SPEED_OF_LIGHT_M_S, log_distance_gain, wavelength_m
 
-#: Stream tags of the counter-based draws: the fading innovations W_t and the channel
-#: estimation errors, so that the two never share a draw.
+#: Stream tags of the counter-based draws: the fading innovations W_t, the channel
+#: estimation errors and the receivers' headings, so that no two share a draw.
 FADING_STREAM = 1
 ESTIMATION_STREAM = 2
+HEADING_STREAM = 3
 
 _MASK64 = (1 << 64) - 1
 
@@ -116,6 +120,90 @@ def gauss_markov_step(scattered: Tensor, innovation: Tensor, rho: float) -> Tens
 
 
 @dataclass(frozen=True, eq=False)
+class ReceiverMotion:
+    """Receivers moving in straight lines: what their path gains and line of sight are at
+    any block, computed on the device (float64 positions).
+
+    Attributes:
+        tx_positions: (B, L, 2) metres. rx_positions: at block 0, (B, L, 2) metres.
+        velocity: (B, L, 2) metres per block (speed × block length along each heading).
+        model: the channel's large-scale model: ``wavelength`` m, ``exponent``,
+            ``reference_distance_m``, ``min_distance_m``, ``k_factor``, ``n_rx``, ``n_tx``.
+    """
+
+    tx_positions: Tensor
+    rx_positions: Tensor
+    velocity: Tensor
+    model: dict[str, Any]
+
+    @classmethod
+    def start(
+        cls, config: Any, tx_positions: Tensor, rx_positions: Tensor, seeds: Sequence[int]
+    ) -> ReceiverMotion:
+        """The motion of games drawn from channel ``config`` with ``seeds`` (positions (B, L,
+        2) as drawn): every receiver heads at an angle uniform in [0, 2π) drawn from its
+        game's seed (:func:`counter_uniform`, stream ``HEADING_STREAM``)."""
+        keys = torch.tensor([int(s) for s in seeds], dtype=torch.int64)
+        n_links = rx_positions.shape[-2]
+        heading = (
+            2.0 * math.pi * counter_uniform(keys, torch.zeros_like(keys), HEADING_STREAM, n_links)
+        )
+        step = config.speed_kmh / 3.6 * config.block_s  # metres per block
+        velocity = step * torch.stack([torch.cos(heading), torch.sin(heading)], -1)
+        model = {
+            "wavelength": wavelength_m(config.carrier_hz),
+            "exponent": config.pathloss_exponent,
+            "reference_distance_m": config.reference_distance_m,
+            "min_distance_m": config.min_distance_m,
+            "k_factor": config.k_factor,
+            "n_rx": config.n_rx_antennas,
+            "n_tx": config.n_tx_antennas,
+        }
+        return cls(
+            tx_positions.to(torch.float64).cpu(),
+            rx_positions.to(torch.float64).cpu(),
+            velocity,
+            model,
+        )
+
+    def receivers_at(self, block: Tensor) -> Tensor:
+        """Every receiver's position at block ``block`` (B,) of each game, (B, L, 2) metres."""
+        return self.rx_positions + block.to(torch.float64)[:, None, None] * self.velocity
+
+    def parts_at(self, block: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """(mean (B, L, L, N_R, N_T) complex128, amplitude (B, L, L), direct gains (B, L)) of
+        the channels at block ``block`` (B,): the line of sight and path gains of the
+        receivers' positions then, distances floored at ``min_distance_m``."""
+        m = self.model
+        positions = Positions(self.tx_positions, self.receivers_at(block))
+        distance = positions.distances().clamp_min(m["min_distance_m"])
+        gain = log_distance_gain(
+            distance, m["wavelength"], m["exponent"], m["reference_distance_m"]
+        )
+        carrier = SPEED_OF_LIGHT_M_S / m["wavelength"]
+        los = los_matrices(positions, m["n_rx"], m["n_tx"], carrier)
+        mean, amplitude = rician_parts(los, gain, m["k_factor"])
+        return mean, amplitude, torch.diagonal(gain, dim1=-2, dim2=-1)
+
+    def to(self, device: torch.device | str) -> ReceiverMotion:
+        """On ``device`` (positions stay float64)."""
+        tensors = (self.tx_positions, self.rx_positions, self.velocity)
+        return ReceiverMotion(*(t.to(device) for t in tensors), self.model)
+
+    def select(self, index: slice) -> ReceiverMotion:
+        """Games ``index`` (a slice of the batch)."""
+        tensors = (self.tx_positions, self.rx_positions, self.velocity)
+        return ReceiverMotion(*(t[index] for t in tensors), self.model)
+
+    def index_copy(self, where: Tensor, fresh: ReceiverMotion) -> ReceiverMotion:
+        """This motion with games ``where`` replaced by ``fresh``'s, in order."""
+        names = ("tx_positions", "rx_positions", "velocity")
+        return ReceiverMotion(
+            *(getattr(self, n).index_copy(0, where, getattr(fresh, n)) for n in names), self.model
+        )
+
+
+@dataclass(frozen=True, eq=False)
 class FadingParts:
     """Every game's channels split for a time-varying channel: H̄ = mean + amplitude·S.
 
@@ -127,16 +215,32 @@ class FadingParts:
             ``mean``.
         direct_gain: every link's own path gain g_ll, (B, L) real (the estimation error's
             scale).
+        motion: the receivers' :class:`ReceiverMotion` (``moving_receivers``), else None:
+            mean, amplitude and direct gains are those of block 0, and :meth:`at` gives them
+            at any block.
     """
 
     mean: Tensor
     amplitude: Tensor
     scattered: Tensor
     direct_gain: Tensor
+    motion: ReceiverMotion | None = None
 
     def channels(self, scattered: Tensor) -> Tensor:
         """H̄ = mean + amplitude·S for scattered parts S shaped as ``mean``."""
         return self.mean + self.amplitude[..., None, None] * scattered
+
+    def at(self, block: Tensor) -> FadingParts:
+        """The parts at block ``block`` (B,) of each game: these, unless receivers move."""
+        if self.motion is None:
+            return self
+        mean, amplitude, direct_gain = self.motion.parts_at(block)
+        return dataclasses.replace(
+            self,
+            mean=mean.to(self.mean.dtype),
+            amplitude=amplitude.to(self.amplitude.dtype),
+            direct_gain=direct_gain.to(self.direct_gain.dtype),
+        )
 
     def to(self, device: torch.device | str, dtype: torch.dtype) -> FadingParts:
         """On ``device``, complex parts in ``dtype``, real ones in its real dtype."""
@@ -146,17 +250,24 @@ class FadingParts:
             self.amplitude.to(device, real),
             self.scattered.to(device, dtype),
             self.direct_gain.to(device, real),
+            None if self.motion is None else self.motion.to(device),
         )
+
+    _TENSORS = ("mean", "amplitude", "scattered", "direct_gain")
 
     def select(self, index: slice) -> FadingParts:
         """Games ``index`` (a slice of the batch)."""
-        return FadingParts(*(getattr(self, f.name)[index] for f in dataclasses.fields(self)))
+        return FadingParts(
+            *(getattr(self, name)[index] for name in self._TENSORS),
+            None if self.motion is None else self.motion.select(index),
+        )
 
     def index_copy(self, where: Tensor, fresh: FadingParts) -> FadingParts:
         """These parts with games ``where`` replaced by ``fresh``'s, in order."""
+        motion = None
+        if self.motion is not None and fresh.motion is not None:
+            motion = self.motion.index_copy(where, fresh.motion)
         return FadingParts(
-            *(
-                getattr(self, f.name).index_copy(0, where, getattr(fresh, f.name))
-                for f in dataclasses.fields(self)
-            )
+            *(getattr(self, n).index_copy(0, where, getattr(fresh, n)) for n in self._TENSORS),
+            motion,
         )

@@ -34,7 +34,7 @@ from semgym.channels._common import (
     resolve_batch,
     standard_complex_normal,
 )
-from semgym.channels.deployment import Deployment, LineDeployment
+from semgym.channels.deployment import Deployment, LineDeployment, Positions
 from semgym.channels.pathloss import DEFAULT_CARRIER_HZ, wavelength_m
 
 #: Rician K-factor of the interference paper (§IV), linear (not dB).
@@ -45,6 +45,7 @@ __all__ = [
     "los_matrices",
     "rayleigh_fading",
     "rician_fading",
+    "rician_parts",
     "rician_weights",
     "standard_complex_normal",
     "steering_vector",
@@ -63,25 +64,32 @@ def steering_vector(
     phi = as_float64("angle_rad", angle_rad)
     n = check_positive_int("n_antennas", n_antennas)
     s = check_positive("spacing_wavelengths", spacing_wavelengths)
-    idx = torch.arange(n, dtype=torch.float64)
-    phase = 2.0 * math.pi * s * idx * torch.cos(phi)[..., None]
+    return _steering(phi, n, s)
+
+
+def _steering(angle_rad: torch.Tensor, n_antennas: int, spacing: float = 0.5) -> torch.Tensor:
+    """:func:`steering_vector` of checked float64 angles on any device."""
+    idx = torch.arange(n_antennas, dtype=angle_rad.dtype, device=angle_rad.device)
+    phase = 2.0 * math.pi * spacing * idx * torch.cos(angle_rad)[..., None]
     return torch.polar(torch.ones_like(phase), phase)
 
 
 def los_matrices(
-    deployment: Deployment | LineDeployment,
+    deployment: Deployment | LineDeployment | Positions,
     n_rx_antennas: int,
     n_tx_antennas: int,
     carrier_hz: float = DEFAULT_CARRIER_HZ,
 ) -> torch.Tensor:
-    """Line-of-sight matrices ``(L_tx, L_rx, N_R, N_T)`` complex128, unit-modulus entries.
+    """Line-of-sight matrices ``(..., L_tx, L_rx, N_R, N_T)`` complex128, unit-modulus entries,
+    on the positions' device (a batch of :class:`~semgym.channels.deployment.Positions` gives
+    a batch of them).
 
     ``H_LoS[j, l] = exp(−j·2π·d_jl/λ) · a_rx(φ_arr[j, l]) a_tx(φ_dep[j, l])ᴴ`` with the
     deployment's departure/arrival azimuths and half-wavelength ULAs along the x-axis.
     """
     lam = wavelength_m(carrier_hz)
-    a_tx = steering_vector(deployment.departure_angles(), n_tx_antennas)
-    a_rx = steering_vector(deployment.arrival_angles(), n_rx_antennas)
+    a_tx = _steering(deployment.departure_angles(), n_tx_antennas)
+    a_rx = _steering(deployment.arrival_angles(), n_rx_antennas)
     # Reduce the distance modulo λ before the phase so large distances keep precision.
     frac = torch.remainder(deployment.distances(), lam) / lam
     propagation = torch.polar(torch.ones_like(frac), -2.0 * math.pi * frac)
@@ -114,6 +122,17 @@ def rician_weights(k_factor: float) -> tuple[float, float]:
     part in unit-power Rician fading of K-factor K (>= 0; 0 is Rayleigh: (0, 1))."""
     k = check_positive("k_factor", k_factor, allow_zero=True)
     return math.sqrt(k / (k + 1.0)), math.sqrt(1.0 / (k + 1.0))
+
+
+def rician_parts(
+    los: torch.Tensor, gain: torch.Tensor, k_factor: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The deterministic part √(g K/(K+1))·H_LoS, shaped as ``los`` (..., N_R, N_T), and the
+    scattered part's amplitude √(g/(K+1)), shaped as ``gain`` (...), of Rician channels of
+    path gains g and K-factor K (0: Rayleigh, no line of sight)."""
+    los_weight, scatter_weight = rician_weights(k_factor)
+    amplitude = torch.sqrt(gain)
+    return los_weight * los * amplitude[..., None, None], scatter_weight * amplitude
 
 
 def rician_fading(

@@ -19,12 +19,19 @@ Also the federated paper's downlink channel, :func:`sample_rayleigh_downlink`.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from semgym._validation import check_choice, check_finite, check_positive, check_positive_int
+from semgym._validation import (
+    check_bool,
+    check_choice,
+    check_finite,
+    check_positive,
+    check_positive_int,
+)
 from semgym.channels._common import (
     Seed,
     check_complex_dtype,
@@ -32,13 +39,13 @@ from semgym.channels._common import (
     resolve_batch,
 )
 from semgym.channels.deployment import Deployment, LineDeployment, random_deployment
-from semgym.channels.dynamics import FadingParts, doppler_hz, jakes_correlation
+from semgym.channels.dynamics import FadingParts, ReceiverMotion, doppler_hz, jakes_correlation
 from semgym.channels.fading import (
     DEFAULT_RICIAN_K,
     los_matrices,
     rayleigh_fading,
     rician_fading,
-    rician_weights,
+    rician_parts,
 )
 from semgym.channels.noise import (
     DEFAULT_BANDWIDTH_HZ,
@@ -126,6 +133,12 @@ class InterferenceChannelConfig:
             every channel a receiver estimates has an error CN(0, g_ll / SNR_p) (the pilot
             SNR of its own link at its mean gain, the same pilots for its interferers).
             Default None: error-free estimates.
+        moving_receivers: with ``speed_kmh``, every receiver also moves in a straight line at
+            that speed, on a heading drawn from the channel seed, so its path gains and line
+            of sight follow its position block by block (the transmitters, the primaries and
+            their channels stay; a receiver passing closer to a transmitter than
+            :attr:`min_distance_m` hears it as from that distance). Default False: only the
+            scattering moves, the large-scale gains are the episode's first block's.
     """
 
     n_links: int = 3
@@ -152,6 +165,7 @@ class InterferenceChannelConfig:
     block_s: float = DEFAULT_BLOCK_S
     csi_delay: int = DEFAULT_CSI_DELAY
     pilot_snr_db: float | None = None
+    moving_receivers: bool = False
 
     def __post_init__(self) -> None:
         def put(name: str, value: object) -> None:
@@ -222,6 +236,21 @@ class InterferenceChannelConfig:
                 raise ValueError(
                     f"pilot_snr_db must be in [-50, 100] dB, got {self.pilot_snr_db!r}"
                 )
+
+        put("moving_receivers", check_bool("moving_receivers", self.moving_receivers))
+        if self.moving_receivers and self.speed_kmh is None:
+            raise ValueError("moving_receivers moves the receivers at speed_kmh: set speed_kmh too")
+
+    @property
+    def min_distance_m(self) -> float:
+        """The shortest transmitter–receiver distance, metres: a link's own on the line, the
+        random topology's d_min (what bounds every path gain)."""
+        return self.link_distance_m if self.topology == "line" else self.link_distance_range_m[0]
+
+    @property
+    def k_factor(self) -> float:
+        """The Rician K-factor of the draws (0 for Rayleigh fading: no line of sight)."""
+        return self.rician_k if self.fading == "rician" else 0.0
 
     @property
     def dynamic(self) -> bool:
@@ -467,14 +496,15 @@ def sample_interference_channels(
     )
 
 
-def fading_parts(config: InterferenceChannelConfig, channels: InterferenceChannels) -> FadingParts:
-    """``channels`` (drawn from ``config`` with a seed sequence) split for a time-varying
-    channel: H̄ = mean + amplitude·S (:class:`~semgym.channels.dynamics.FadingParts`, float64 /
-    complex128 on the CPU). The line of sight is rebuilt from each game's deployment (the
-    positions the draw recorded) at the draw's path gains, and S recovered from the draw, so S
-    is exactly its CN(0, 1) scattering up to rounding."""
-    k = config.rician_k if config.fading == "rician" else 0.0  # Rayleigh: no line of sight
-    los_weight, scatter_weight = rician_weights(k)
+def fading_parts(
+    config: InterferenceChannelConfig, channels: InterferenceChannels, seeds: Sequence[int]
+) -> FadingParts:
+    """``channels`` (drawn from ``config`` with the seed sequence ``seeds``) split for a
+    time-varying channel: H̄ = mean + amplitude·S (:class:`~semgym.channels.dynamics.FadingParts`,
+    float64 / complex128 on the CPU). The line of sight is rebuilt from each game's deployment
+    (the positions the draw recorded) at the draw's path gains, and S recovered from the draw,
+    so S is exactly its CN(0, 1) scattering up to rounding. With ``moving_receivers`` the parts
+    carry every receiver's motion, its heading drawn from the game's seed."""
     b = channels.batch_size
     if config.topology == "line":  # one deployment for every game
         drops: list[Deployment | LineDeployment] = [config.deployment()]
@@ -490,12 +520,13 @@ def fading_parts(config: InterferenceChannelConfig, channels: InterferenceChanne
         ]
     ).expand(b, -1, -1, -1, -1)
     gain = channels.path_gain.cpu().expand(b, -1, -1)  # (B, L, L), tx → rx
-    amplitude = torch.sqrt(gain)
-    mean = los_weight * los * amplitude[..., None, None]
-    amplitude = scatter_weight * amplitude
+    mean, amplitude = rician_parts(los, gain, config.k_factor)
     drawn = channels.matrices.detach().cpu().to(torch.complex128)
     scattered = (drawn - mean) / amplitude[..., None, None]
-    return FadingParts(mean, amplitude, scattered, torch.diagonal(gain, dim1=1, dim2=2))
+    motion = None
+    if config.moving_receivers:
+        motion = ReceiverMotion.start(config, channels.tx_positions, channels.rx_positions, seeds)
+    return FadingParts(mean, amplitude, scattered, torch.diagonal(gain, dim1=1, dim2=2), motion)
 
 
 def _item_seeds(seed: Seed, batch: int) -> list[int]:

@@ -53,9 +53,19 @@ def path_gain(
     lam = wavelength_m(carrier_hz)
     n = check_positive("exponent", exponent)
     d_ref = check_positive("reference_distance_m", reference_distance_m)
-    log_d = torch.log10(d / d_ref)
-    slope = torch.where(d >= d_ref, torch.tensor(n, dtype=torch.float64), 2.0)
-    log_gain = 2.0 * math.log10(lam / (4.0 * math.pi * d_ref)) - slope * log_d
+    return log_distance_gain(d, lam, n, d_ref)
+
+
+def log_distance_gain(
+    distance_m: torch.Tensor, wavelength: float, exponent: float, reference_distance_m: float
+) -> torch.Tensor:
+    """g(d) of :func:`path_gain` for checked arguments: distances (> 0) as a real tensor on any
+    device (receivers on the move, in the step), the wavelength λ in metres."""
+    log_d = torch.log10(distance_m / reference_distance_m)
+    slope = torch.where(distance_m >= reference_distance_m, distance_m.new_tensor(exponent), 2.0)
+    log_gain = 2.0 * math.log10(wavelength / (4.0 * math.pi * reference_distance_m)) - (
+        slope * log_d
+    )
     return torch.pow(10.0, log_gain)
 
 

@@ -22,9 +22,11 @@ from semgym.core.admm import (
 from semgym.core.best_response import BestResponse, best_response, interference_prices
 from semgym.core.interference import (
     add_noise,
+    block_traces,
     direct_channels,
     effective_channel,
     effective_channel_modes,
+    expected_congruence,
     far_gain,
     far_interference,
     gaussian_rate,
@@ -99,6 +101,7 @@ __all__ = [
     "augmented_lagrangian",
     "best_response",
     "block_diagonal",
+    "block_traces",
     "captured_energy",
     "check_on_host",
     "complex_dim",
@@ -107,6 +110,7 @@ __all__ = [
     "direct_channels",
     "effective_channel",
     "effective_channel_modes",
+    "expected_congruence",
     "far_gain",
     "far_interference",
     "federated_precoder_step",

@@ -200,6 +200,37 @@ def gaussian_rate(signal_covariance: Tensor, noise_covariance: Tensor) -> Tensor
     return per_dimension * logdet.real / math.log(2.0)
 
 
+def block_traces(matrix: Tensor, blocks: int) -> Tensor:
+    """The traces of the ``blocks`` × ``blocks`` square blocks of (..., blocks·n, blocks·n)
+    matrices, (..., blocks, blocks)."""
+    n = matrix.shape[-1] // blocks
+    tiled = matrix.unflatten(-2, (blocks, n)).unflatten(-1, (blocks, n))  # (..., b, n, b, n)
+    return torch.diagonal(tiled, dim1=-3, dim2=-1).sum(-1)
+
+
+def expected_congruence(matrix: Tensor, uses: int, size: int, *, real_composite: bool) -> Tensor:
+    """E[Δ X Δᴴ] for Δ = I_uses ⊗ Δ̄, Δ̄ with i.i.d. CN(0, 1) entries and ``size`` rows: what
+    a matrix X (..., uses·c, uses·c) becomes through an unknown channel of unit-variance
+    entries, (..., uses·size, uses·size); its (k, k') block is tr(X_kk') I. (Δ̄ with size
+    columns gives E[Δᴴ X Δ] the same way, and entries of variance ε scale it by ε.)
+
+    ``real_composite``: X and Δ in real-composite form (each use's rows and columns split
+    into real and imaginary halves, :func:`~semgym.core.real_composite`; ``size`` counts the
+    rows of one half); then with T the traces of the halves' blocks and J = [[0, −1], [1, 0]]
+    on every use, the result is ½(T + J T Jᵀ) ⊗ I, the expectation over the real composite
+    of a complex Δ̄ (E[Re²] = E[Im²] = ½).
+    """
+    if not real_composite:
+        traces = block_traces(matrix, uses)
+    else:
+        halves = block_traces(matrix, 2 * uses)  # (..., 2·uses, 2·uses)
+        j = torch.tensor([[0.0, -1.0], [1.0, 0.0]], dtype=matrix.dtype, device=matrix.device)
+        rotation = torch.kron(torch.eye(uses, dtype=matrix.dtype, device=matrix.device), j)
+        traces = 0.5 * (halves + rotation @ halves @ rotation.mT)
+    eye = torch.eye(size, dtype=matrix.dtype, device=matrix.device)
+    return torch.kron(traces, eye)
+
+
 def effective_channel_modes(effective: Tensor, descending: bool = True) -> tuple[Tensor, Tensor]:
     """Eigen-decomposition R_H = V Λ Vᴴ with λ clamped at 0, descending (or, with
     ``descending=False``, ascending, which saves reordering V).

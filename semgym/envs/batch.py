@@ -202,6 +202,7 @@ class InterferenceBatch(_Batch):
         #: 1/(K·N_R): the MUI power per receive dimension and channel use, per watt received
         self.inr_scale = 1.0 / (scenario.channel_uses * rows)
         self.observe_prices = bool(getattr(config, "observe_prices", False))
+        self.observe_previous = bool(getattr(config, "observe_previous", False))
         channel = scenario.channel
         #: whether the channel varies over an episode (one block per step)
         self.dynamic = channel.dynamic
@@ -258,6 +259,14 @@ class InterferenceBatch(_Batch):
         #: how the state fares on the block it was played on (:meth:`step`); at a reset, as
         #: evaluated
         self.played: Any = self.evaluation
+        if self.observe_previous:  # no earlier observation: the first one stands for it
+            gains, mui = self.evaluation.response.gains, self.evaluation.mui_power
+            if where is not None:
+                gains = self.previous_gains.index_copy(0, where, gains[where])
+                mui = self.previous_mui_power.index_copy(0, where, mui[where])
+            #: the gains λ (B, L, M) and MUI power (B, L) W of the observation one step
+            #: earlier (with ``observe_previous``)
+            self.previous_gains, self.previous_mui_power = gains, mui
         if self.observe_prices:
             # no earlier announcement: the first observation prices the starting state
             fresh_prices = self._sensitivity()
@@ -279,6 +288,9 @@ class InterferenceBatch(_Batch):
         interference of the state they leave)."""
         if self.observe_prices:
             self.announced = self._sensitivity()
+        if self.observe_previous:
+            self.previous_gains = self.evaluation.response.gains
+            self.previous_mui_power = self.evaluation.mui_power
         if self.action_mode == "precoder":
             fbar, self.projected = decode_precoder(
                 actions, self.n_modes, self.budget, complex_=self._complex
@@ -327,15 +339,57 @@ class InterferenceBatch(_Batch):
         if self._delay == 0 and self._pilot_snr is None:
             self.game, self.operator = self.true_game, self.true_operator
             return
-        scattered = self.history[0]
-        channels = self.true_game.fading.channels(scattered)
-        if self._pilot_snr is not None:
-            block = (self.cycles - self._delay).clamp_min(0)
-            error = counter_complex_normal(self.keys, block, ESTIMATION_STREAM, scattered.shape[1:])
-            spread = torch.sqrt(self.true_game.fading.direct_gain / self._pilot_snr)
-            channels = channels + error.to(channels.dtype) * spread[:, None, :, None, None]
-        self.game = self.true_game.with_channels(self._in_game_form(channels))
+        self.game = self.true_game.with_channels(self._in_game_form(self._observed_channels()))
         self.operator = GameOperator(self.game, self.structure)
+
+    def _observed_channels(self) -> Tensor:
+        """Ĥ: the complex channels of block max(0, t − d) as the links know them (with pilots,
+        plus the estimation error CN(0, g_ll/SNR_pilot) of receiver l's estimates),
+        (B, L, L, N_R, N_T)."""
+        scattered = self.history[0]
+        block = (self.cycles - self._delay).clamp_min(0)
+        parts = self.true_game.fading.at(block)
+        channels = parts.channels(scattered)
+        if self._pilot_snr is not None:
+            error = counter_complex_normal(self.keys, block, ESTIMATION_STREAM, scattered.shape[1:])
+            spread = torch.sqrt(parts.direct_gain / self._pilot_snr)
+            channels = channels + error.to(channels.dtype) * spread[:, None, :, None, None]
+        return channels
+
+    def channel_posterior(self) -> tuple[InterferenceGame, Tensor]:
+        """What the links know of the block the next action plays on, given what they observe
+        and the fading statistics: the games over the conditional means E[H_t | Ĥ] and the
+        variance ε (B, L, L) of every entry's error (tx-major).
+
+        The scattered part S of link j → l is observed Δ = min(t, d) blocks late, plus an
+        estimation error of variance e = g_ll/SNR_pilot (0 without pilots): Ĥ = M_o + a_o(S_o
+        + ẽ) at block o = t − Δ, with amplitude a and mean M
+        (:class:`~semgym.channels.dynamics.FadingParts`; both the same at every block unless
+        the receivers move, whose motion the links know). As S_t = ρ^Δ S_o + √(1 − ρ^{2Δ}) W
+        with W independent, the Gaussian conditional is E[H_t | Ĥ] = M_t + c (Ĥ − M_o) with
+        c = ρ^Δ a_t a_o/(a_o² + e), and each entry's error has variance
+        ε = a_t² (1 − ρ^{2Δ} a_o²/(a_o² + e)). On a static channel: the game itself, ε = 0.
+        """
+        if not self.dynamic:
+            size = (self.batch_size, self.n_links, self.n_links)
+            return self.game, torch.zeros(size, dtype=self.real_dtype, device=self.device)
+        fading = self.true_game.fading
+        now = fading.at(self.cycles)
+        seen = fading.at((self.cycles - self._delay).clamp_min(0))
+        lag = torch.clamp(self.cycles, max=self._delay).to(self.real_dtype)
+        rho = torch.as_tensor(self._rho, dtype=self.real_dtype, device=self.device) ** lag
+        power = seen.amplitude.square()  # a_o², (B, L, L)
+        error = torch.zeros_like(seen.direct_gain)
+        if self._pilot_snr is not None:
+            error = seen.direct_gain / self._pilot_snr  # receiver l's, (B, L)
+        known = power / (power + error[:, None, :]).clamp_min(torch.finfo(power.dtype).tiny)
+        gain = rho[:, None, None] * known  # ρ^Δ a_o²/(a_o² + e)
+        ratio = now.amplitude / seen.amplitude.clamp_min(torch.finfo(power.dtype).tiny)
+        innovation = self._observed_channels() - seen.mean
+        channels = now.mean + (gain * ratio)[..., None, None] * innovation
+        variance = now.amplitude.square() * (1.0 - rho[:, None, None] * gain)
+        game = self.true_game.with_channels(self._in_game_form(channels))
+        return game, variance.clamp_min(0.0)
 
     def _play_block(self) -> None:
         """Score the state on the block it was played on, move the channel one block on
@@ -353,7 +407,7 @@ class InterferenceBatch(_Batch):
         ).to(scattered.dtype)
         fresh = gauss_markov_step(scattered, innovation, self._rho)
         self.history = torch.cat([self.history[1:], fresh.unsqueeze(0)])
-        channels = self._in_game_form(self.true_game.fading.channels(fresh))
+        channels = self._in_game_form(self.true_game.fading.at(self.cycles).channels(fresh))
         self.true_game = self.true_game.with_channels(channels)
         self.true_operator = GameOperator(self.true_game, self.structure)
         if reuse:
@@ -373,6 +427,10 @@ class InterferenceBatch(_Batch):
                 infos[key] = getattr(self.played, self.INFOS[key])
         if self.positions is not None:
             infos["tx_position"], infos["rx_position"] = self.positions.unbind(1)
+            motion = self.true_game.fading.motion if self.dynamic else None
+            if motion is not None:  # where the receivers are on the block played
+                block = (self.cycles - 1).clamp_min(0)
+                infos["rx_position"] = motion.receivers_at(block).to(self.real_dtype)
         primary = self.game.primary
         if primary is not None:
             cov = self.state.channel_use_covariances(self.scenario.channel_uses)
@@ -391,7 +449,7 @@ class InterferenceBatch(_Batch):
 
     def genie_best_response_actions(self) -> Tensor:
         """Every link's best response (15) to the current precoders on the true channel of the
-        block the next action plays on (not on what the links observe): the genie's bound of a
+        block the next action plays on (not on what the links observe): the genie's reference of a
         time-varying channel, a policy no link could run. Precoder actions (B, L, action size),
         so that it chooses its own modes: ``ValueError`` in the power modes, which apply powers
         on the observed modes."""
@@ -401,6 +459,22 @@ class InterferenceBatch(_Batch):
                 f"action_mode='precoder', not {self.action_mode!r}"
             )
         response = self.true_operator.best_responses(self.state)
+        return encode_precoder(core.mode_factor(response.state.modes, response.powers), self.budget)
+
+    def robust_best_response_actions(self) -> Tensor:
+        """Every link's robust best response to the current precoders: the papers' water-filling
+        on the effective channel it expects on the block the next action plays on, given what
+        it observes and the fading statistics (:meth:`channel_posterior`,
+        :meth:`~semgym.scenarios.GameOperator.robust_responses`), rather than on the stale
+        estimate. Precoder actions (B, L, action size): it chooses its own modes (``ValueError``
+        in the power modes). On a static channel, the best response."""
+        if self.action_mode != "precoder":
+            raise ValueError(
+                "the robust best response chooses its own modes: it needs "
+                f"action_mode='precoder', not {self.action_mode!r}"
+            )
+        game, variance = self.channel_posterior()
+        response = GameOperator(game, self.structure).robust_responses(self.state, variance)
         return encode_precoder(core.mode_factor(response.state.modes, response.powers), self.budget)
 
     # --- what the envs read --------------------------------------------------------------------

@@ -37,19 +37,32 @@ class InterferenceEnvConfig(
     Attributes:
         observe_prices: every link also observes the interference prices the other links'
             receivers announced one step earlier (block ``log_mui_price``).
+        observe_previous: every link also observes its gains and INR as observed one step
+            earlier (blocks ``previous_log_gain``, ``previous_log_inr``): a memory of one step
+            for memoryless policies on a time-varying channel.
     """
 
     observe_prices: bool = False
+    observe_previous: bool = False
 
     @classmethod
-    def from_kwargs(cls, *, observe_prices: bool = False, **kwargs: Any) -> InterferenceEnvConfig:
-        """:meth:`EnvConfig.from_kwargs` and ``observe_prices``."""
-        return dataclasses.replace(super().from_kwargs(**kwargs), observe_prices=observe_prices)
+    def from_kwargs(
+        cls, *, observe_prices: bool = False, observe_previous: bool = False, **kwargs: Any
+    ) -> InterferenceEnvConfig:
+        """:meth:`EnvConfig.from_kwargs`, ``observe_prices`` and ``observe_previous``."""
+        return dataclasses.replace(
+            super().from_kwargs(**kwargs),
+            observe_prices=observe_prices,
+            observe_previous=observe_previous,
+        )
 
     def __post_init__(self) -> None:
         super().__post_init__()
         object.__setattr__(
             self, "observe_prices", check_bool("observe_prices", self.observe_prices)
+        )
+        object.__setattr__(
+            self, "observe_previous", check_bool("observe_previous", self.observe_previous)
         )
         scenario = self.scenario
         check_dynamic_range(scenario.channel.strongest_snr_db(), self.dtype, "snr_db, tx_power_w")
@@ -65,8 +78,9 @@ class InterferenceEnvConfig(
         return {"M": s.n_modes, "L": s.n_links, "P": s.n_primaries}
 
     def layout_options(self) -> dict[str, int]:
-        """``prices``: 1 when the announced prices are observed, else 0."""
-        return {"prices": int(self.observe_prices)}
+        """``prices`` (``previous``): 1 when the announced prices (the previous step's gains and
+        INR) are observed, else 0."""
+        return {"prices": int(self.observe_prices), "previous": int(self.observe_previous)}
 
     @property
     def observation_size(self) -> int:
@@ -77,8 +91,9 @@ class InterferenceEnvConfig(
         """The game's tensors per env: the channels every receiver hears (L² of them, as
         K·N_R × K·N_T blocks on the dense structure of the precoder mode), every link's R_n,
         whitened channel, R_H, modes and eigen work, the primaries' channels, and the step's
-        evaluation in pieces, and with prices the announced sensitivities and the products
-        that price every mode (see :meth:`EnvConfig.bytes_per_env`)."""
+        evaluation in pieces, with prices the announced sensitivities and the products that
+        price every mode, and on a time-varying channel the blocks kept for the CSI delay
+        (see :meth:`EnvConfig.bytes_per_env`)."""
         s = self.scenario
         real = 2 if s.processing == "widely_linear" else 1
         links, k, primaries = s.n_links, s.channel_uses, s.n_primaries
@@ -93,6 +108,11 @@ class InterferenceEnvConfig(
         if self.observe_prices:  # the announced sensitivities and the prices' L² products
             elements += 2 * links * blocks * a * a + 4 * links * links * blocks * a * n
         element = (8 if self.dtype == "float32" else 16) / real
+        channel = s.channel
+        if channel.dynamic:  # complex channels: the scattering of the d + 1 blocks kept, the
+            # fading parts, a draw, the observed and true games and their temporaries
+            per_block = links * links * channel.n_rx_antennas * channel.n_tx_antennas
+            elements += real * (channel.csi_delay + 8) * per_block
         return float(elements * element)
 
     def link_action_space(self) -> gymnasium.spaces.Box:
@@ -225,6 +245,10 @@ class InterferenceEnv(SemgymParallelEnv):
     - ``pilot_snr_db=None``: with a speed, the links' channel knowledge is an estimate: every
       entry of every channel receiver l measures carries an error CN(0, g_ll / SNR_p), the
       pilot SNR of its own link at its mean gain.
+    - ``moving_receivers=False``: with a speed, True also moves every receiver in a straight
+      line at that speed (heading drawn from the channel seed): its path gains and line of
+      sight follow it block by block (distances floored at a link's own, d_min in a random
+      topology); ``rx_position`` in the infos is where it is.
     - ``snr_db=None``: direct-link SNR in dB; None = thermal noise (10 MHz, 7 dB NF, 290 K).
     - ``tx_power_w=1.0``: P_max per channel use, W.
     - ``fading="rician"`` (K-factor ``rician_k=1.5``) or ``"rayleigh"``.
@@ -241,6 +265,9 @@ class InterferenceEnv(SemgymParallelEnv):
       mean over links.
     - ``observe_prices=False``: True adds the block ``log_mui_price``, the interference prices
       announced one step earlier (see the observation space).
+    - ``observe_previous=False``: True adds the blocks ``previous_log_gain`` and
+      ``previous_log_inr``, the link's gains and INR as it observed them one step earlier (a
+      memory of one step on a time-varying channel).
     - ``primary_users=0``: licensed primary links (not agents; placed by
       :meth:`semgym.scenarios.PrimaryUsers.on_line`);
       ``interference_cap=0.1``: each primary's cap I_max as a fraction of the interference it

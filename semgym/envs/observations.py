@@ -69,6 +69,22 @@ def _link_log_inr(batch: Any) -> Tensor:
     return torch.log10(1.0 + inr).unsqueeze(-1)
 
 
+def _link_previous_log_gain(batch: Any) -> Tensor:
+    """log10(λ_m · K·P_max) one step earlier, (B, L, M)."""
+    return log_gain(batch.previous_gains * batch.budget)
+
+
+def _link_previous_log_inr(batch: Any) -> Tensor:
+    """log10(1 + INR) one step earlier, (B, L, 1)."""
+    inr = batch.previous_mui_power * batch.inr_scale / batch.game.noise_power[:, None]
+    return torch.log10(1.0 + inr).unsqueeze(-1)
+
+
+def _with_previous(sizes: Mapping[str, int]) -> bool:
+    """Whether the env's links observe their previous step's gains and INR."""
+    return bool(sizes.get("previous", 0))
+
+
 INTERFERENCE_OBSERVATION = ObservationSpec(
     ObservationBlock(
         "log_gain",
@@ -134,6 +150,24 @@ INTERFERENCE_OBSERVATION = ObservationSpec(
         _link_log_mui_price,
         when=_with_prices,
         condition="with ``observe_prices=True``",
+    ),
+    ObservationBlock(
+        "previous_log_gain",
+        "M",
+        "log10",
+        "``log_gain`` as the link observed it one step earlier (at a reset, the same)",
+        _link_previous_log_gain,
+        when=_with_previous,
+        condition="with ``observe_previous=True``",
+    ),
+    ObservationBlock(
+        "previous_log_inr",
+        "1",
+        "log10",
+        "``log_inr`` as the link observed it one step earlier (at a reset, the same)",
+        _link_previous_log_inr,
+        when=_with_previous,
+        condition="with ``observe_previous=True``",
     ),
     name="interference link",
     symbols={

@@ -58,7 +58,7 @@ from semgym.envs.codec import decode_powers
 from semgym.envs.config import EnvConfig
 from semgym.envs.layout import describe_record
 from semgym.envs.observations import shared_controller_inputs
-from semgym.presets import EVALUATION_STEPS, get_preset
+from semgym.presets import DYNAMIC_STEPS, EVALUATION_STEPS, get_preset
 
 #: Version of the checkpoint format written by :meth:`Learned.save`.
 FORMAT = 1
@@ -377,9 +377,11 @@ class Learned:
     # --- the env ---------------------------------------------------------------------------
     def env_kwargs(self, **overrides: Any) -> dict[str, Any]:
         """The keywords of the preset's env in this policy's action mode (``normalized`` for
-        links, ``power`` for the access point), ``max_cycles`` = the evaluation's 30 steps."""
+        links, ``power`` for the access point), ``max_cycles`` = the evaluation's 30 steps
+        (``DYNAMIC_STEPS`` blocks on a time-varying preset)."""
         mode = "power" if self.kind == "access-point" else "normalized"
-        base = {"action_mode": mode, "max_cycles": EVALUATION_STEPS}
+        steps = DYNAMIC_STEPS if self.preset.dynamic else EVALUATION_STEPS
+        base = {"action_mode": mode, "max_cycles": steps}
         return self.preset.env_kwargs(**{**base, **self.card.get("env_kwargs", {}), **overrides})
 
     def make_env(self, **overrides: Any) -> Any:

@@ -108,6 +108,12 @@ class InterferenceVecEnv(BatchedVectorEnv):
         precoder actions (a bound of a time-varying channel; ``action_mode="precoder"``)."""
         return self.batch.genie_best_response_actions().flatten(1).to(torch.float32)
 
+    def robust_best_response_actions(self) -> Tensor:
+        """Every link's robust best response (the water-filling on the effective channel it
+        expects given what it observes), as (B, L·A) precoder actions
+        (``action_mode="precoder"``); on a static channel, the best response."""
+        return self.batch.robust_best_response_actions().flatten(1).to(torch.float32)
+
     # --- internals ---------------------------------------------------------------------------
     def _link_actions(self, actions: Tensor) -> Tensor:
         """Every link's action (B, L, A) from this env's actions."""

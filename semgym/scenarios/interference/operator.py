@@ -239,6 +239,48 @@ class GameOperator:
         """:meth:`respond` to the effective channels ``state`` leaves every link."""
         return self.respond(self.received(state.factors).effective)
 
+    # --- channels known up to an error ----------------------------------------------------------
+    def expected_received(self, state: GameState, uncertainty: Tensor) -> Received:
+        """What every receiver expects of ``state`` when every channel is known only up to an
+        error: this operator's game holds the channels' conditional means H̄_{j,l}, and
+        ``uncertainty`` ε_{j,l} (B, L, L) real, tx-major, is the variance of every (complex)
+        entry of H_{j,l} − H̄_{j,l}, i.i.d. and independent of the signals.
+
+        A receiver that knows only H̄ sees its signal through H̄_ll and everything else as
+        noise: R̄_n,l = σ²I + Σ_{j≠l} H̄_{j,l} Q_j H̄_{j,l}ᴴ + Σ_j ε_{j,l} E[Δ Q_j Δᴴ] (the
+        interferers' unknown parts and its own, :func:`~semgym.core.expected_congruence`),
+        the second moments of what it receives. Its Wiener receiver's MSE, averaged over the
+        errors, is then exactly (8) with R̄_H,l = H̄_llᴴ R̄_n,l⁻¹ H̄_ll (the ``effective`` of
+        the result; :meth:`expected_mse`): an upper bound on the MSE of the receiver that
+        knows the channel."""
+        game = self.game
+        uses = game.channel_uses if self.structure == "dense" else 1
+        composite = game.widely_linear
+        received = self.received(state.factors)
+        covariances = state.factors @ state.factors.mH  # Q_j per block, (B, L, nb, n, n)
+        rows = self.direct.shape[-2] // (uses * (2 if composite else 1))
+        spread = core.expected_congruence(covariances, uses, rows, real_composite=composite)
+        noise = received.noise_covariance + torch.einsum(
+            "bjl,bjkxy->blkxy", uncertainty.to(spread.dtype), spread
+        )
+        whitened = core.whitened_channel(self.direct, noise)
+        return Received(noise, received.mui_power, whitened, core.whitened_gram(whitened))
+
+    def expected_mse(self, state: GameState, uncertainty: Tensor) -> Tensor:
+        """E[MSE_l] (B, L) of ``state``'s pre-equalizers with the Wiener receiver that knows the
+        channels only up to ``uncertainty`` (see :meth:`expected_received`), in closed form."""
+        whitened = self.expected_received(state, uncertainty).whitened
+        weights = state.weight_blocks(self.game)
+        captured = -core.structured_mse_whitened(whitened, state.factors, weights, 0.0)
+        return self.game.target_energy - captured.sum(-1)
+
+    def robust_responses(self, state: GameState, uncertainty: Tensor) -> Response:
+        """Best responses (15) to the effective channels R̄_H of :meth:`expected_received`:
+        every link water-fills on the expected MSE given what it knows of the channels, the
+        unknown part of its own channel taken at its current covariance Q_l (one step of
+        the fixed point Q_l = its response's). With ε = 0 it is :meth:`best_responses`."""
+        return self.respond(self.expected_received(state, uncertainty).effective)
+
     def mse(self, state: GameState) -> Tensor:
         """MSE_l (8) of the state's pre-equalizers under the MUI they cause, (B, L), and nothing
         else (no eigendecomposition, no best response): the part of :meth:`evaluate` that

@@ -140,6 +140,7 @@ class InterferenceScenario:
         block_s: float = DEFAULT_BLOCK_S,
         csi_delay: int = DEFAULT_CSI_DELAY,
         pilot_snr_db: float | None = None,
+        moving_receivers: bool = False,
         encoder_pairs: str = "fixed",
     ) -> InterferenceScenario:
         """The scenario from the envs' keyword arguments (documented in the env manual)."""
@@ -171,6 +172,7 @@ class InterferenceScenario:
             block_s=block_s,
             csi_delay=csi_delay,
             pilot_snr_db=pilot_snr_db,
+            moving_receivers=moving_receivers,
         )
         links = interference_links(latents, n_links, tx_encoders, rx_encoders)
         check_choice("processing", processing, PROCESSING)
@@ -316,7 +318,7 @@ class InterferenceScenario:
             primary,
             torch.stack([channels.tx_positions, channels.rx_positions], 1),
             self.channel.mui_neighbours,
-            fading_parts(self.channel, channels).to(device, dtype)
+            fading_parts(self.channel, channels, seeds).to(device, dtype)
             if self.channel.dynamic
             else None,
         )
