@@ -69,6 +69,11 @@ def test_readme_headline_table_is_the_measured_one() -> None:
     assert headroom in (ROOT / "README.md").read_text()
 
 
+def test_readme_time_varying_table_is_the_measured_one() -> None:
+    dynamic = (ROOT / "baselines" / "results" / "dynamic-headroom.md").read_text().strip()
+    assert dynamic in (ROOT / "README.md").read_text()
+
+
 def test_pricing_table_is_the_measured_one() -> None:
     pricing = (ROOT / "baselines" / "results" / "pricing.md").read_text().strip()
     assert pricing in (ROOT / "docs" / "envs" / "interference.md").read_text()
