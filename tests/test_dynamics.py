@@ -255,6 +255,25 @@ def test_the_previous_observation_is_one_step_old():
         plain_obs, *_ = plain.step(actions)
 
 
+def test_a_step_with_moving_receivers_reads_nothing_back(monkeypatch):
+    """Receivers on the move (their geometry recomputed every block) with late, noisy CSI in
+    a random topology: the step and its infos (where the receivers are) read no tensor on the
+    host, and the reported positions move by v·T per block."""
+    kw = {**SMALL, "speed_kmh": 60.0, "csi_delay": 2, "pilot_snr_db": 10.0, "max_cycles": 50}
+    venv = InterferenceVecEnv(4, **kw, moving_receivers=True, topology="random", block_s=0.1)
+    venv.reset(seed=3)
+    actions = venv.best_response_actions()
+    _, _, _, _, infos = venv.step(actions)
+    before = infos["rx_position"]
+    with no_host_reads(monkeypatch):
+        for _ in range(3):
+            obs, _, _, _, infos = venv.step(actions)
+            actions = venv.best_response_actions()
+    moved = torch.linalg.vector_norm(infos["rx_position"] - before, dim=-1)
+    torch.testing.assert_close(moved, torch.full_like(moved, 3 * 60.0 / 3.6 * 0.1))
+    assert torch.isfinite(obs).all()
+
+
 @pytest.mark.parametrize("topology", ["line", "random"])
 def test_moving_receivers_carry_their_path_gains_and_line_of_sight(topology):
     """With ``moving_receivers`` every receiver moves v·T per block along its heading, and the
