@@ -13,6 +13,7 @@ from harness import Actor, Run
 from stable_baselines3 import PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.vec_env import VecEnv, VecNormalize
 
 from semgym.envs.codec import decode_powers
@@ -62,6 +63,9 @@ def sb3_train(
     ``what`` names the steps for the log line (e.g. "agent-steps on 192 link slots")."""
     callback = sb3_curve_callback(run, act_of, every=run.curve_every(budget))
     print(f"{run.name}: training {budget:,d} {what}")
+    # SB3's default logger makes an empty folder in the temp directory on every learn():
+    # the run's curve is the record, so it logs nowhere
+    model.set_logger(Logger(str(run.out), output_formats=[]))
     model.learn(budget, callback=callback)
     run.record(model.num_timesteps, act_of())
     checkpoint = run.out / "sb3_model.zip"

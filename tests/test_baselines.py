@@ -110,6 +110,33 @@ def test_dynamic_report_runs_in_smoke_mode(capsys):
     assert "| vehicular | Robust best response |" in out
 
 
+def test_robust_instances_report_runs_in_smoke_mode(capsys):
+    """The instance-by-instance report counts every instance (jointly) and every link of
+    every instance (unilaterally), and its counts add up."""
+    module = importlib.import_module("robust_instances")
+    assert module.main(["--smoke"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    joint, unilateral = lines[-2], lines[-1]
+    assert "| joint (every link) |" in joint and " of 4 |" in joint
+    assert "| unilateral (one link, others fixed) |" in unilateral and " of 12 |" in unilateral
+    row = module._summary("s", "c", [(1.0, 0.1, 2.0), (-1.0, 0.1, 2.0), (0.01, 0.1, 2.0)])
+    assert (row["worse"], row["better"], row["cases"]) == (1, 1, 3)
+    assert row["worst_change"] == pytest.approx(0.5)
+
+
+def test_training_leaves_nothing_in_the_temp_directory(tmp_path, monkeypatch):
+    """An SB3 run logs nowhere but its run folder (SB3's default makes a folder in the temp
+    directory on every learn())."""
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    module = importlib.import_module("ppo_shared")
+    assert module.main(["--smoke", "--out", str(tmp_path / "run")]) == 0
+    assert not [p.name for p in scratch.iterdir() if p.name.startswith("SB3-")]
+
+
 def test_the_same_seed_trains_the_same_policy(tmp_path):
     module = importlib.import_module("ppo_shared")
     for run in ("a", "b"):
