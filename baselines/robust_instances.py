@@ -19,7 +19,6 @@ than 4 standard errors of the paired difference, and the mean and worst relative
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -57,20 +56,9 @@ def _draws(game: Any, variance: torch.Tensor, b: int, draws: int, gen: torch.Gen
 
 def _scores(game: Any, state: GameState, b: int, channels: torch.Tensor, structure: str):
     """NMSE (S, L) of game ``b`` with ``state``'s game-``b`` precoders on every drawn channel."""
-    one = game.select(b)
-    draws = channels.shape[0]
-    many = dataclasses.replace(
-        one,
-        channels=channels,
-        noise_power=one.noise_power.expand(draws),
-        weights=one.weights.expand(draws, -1, -1),
-        target_energy=one.target_energy.expand(draws, -1),
-        positions=None,
-        fading=None,
-    )
-    fields = (state.mode_blocks, state.power_blocks, state.rank)
-    copied = GameState(state.structure, *(f[b : b + 1].expand(draws, *f.shape[1:]) for f in fields))
-    return GameOperator(many, structure).score(copied).nmse
+    index = torch.full((channels.shape[0],), b, dtype=torch.int64)
+    many = game.select(index).with_channels(channels)
+    return GameOperator(many, structure).score(state.select(index)).nmse
 
 
 def _with_link(state: GameState, response: GameState, link: int) -> GameState:

@@ -5,8 +5,6 @@ Monte-Carlo, and the robust best response against the stale one in expectation."
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 import torch
 
@@ -115,19 +113,8 @@ def test_the_channel_posterior_matches_the_simulated_channels(steps, extra):
 
 def _copies(game, state: GameState, draws: int, channels: torch.Tensor):
     """``draws`` copies of game 0 and its state, the copies over ``channels``."""
-    one = game.select(0)
-    many = dataclasses.replace(
-        one,
-        channels=channels,
-        noise_power=one.noise_power.expand(draws),
-        weights=one.weights.expand(draws, -1, -1),
-        target_energy=one.target_energy.expand(draws, -1),
-        positions=None,
-        fading=None,
-    )
-    fields = (state.mode_blocks, state.power_blocks, state.rank)
-    copied = GameState(state.structure, *(f[:1].expand(draws, *f.shape[1:]) for f in fields))
-    return many, copied
+    index = torch.zeros(draws, dtype=torch.int64)
+    return game.select(index).with_channels(channels), state.select(index)
 
 
 @pytest.mark.parametrize("composite", [False, True], ids=["linear", "widely-linear"])

@@ -260,9 +260,11 @@ class InterferenceGame:
         """The same game with other primary users (or none)."""
         return dataclasses.replace(self, primary=primary)
 
-    def select(self, index: int) -> InterferenceGame:
-        """Game ``index`` of the batch as a batch of one."""
-        sl = slice(index, index + 1)
+    def select(self, index: int | Tensor) -> InterferenceGame:
+        """Game ``index`` of the batch as a batch of one, or the games an int64 index tensor
+        (n,) lists as a batch of n (e.g. one game repeated, to score it on n channel draws
+        with :meth:`with_channels`)."""
+        sl = slice(index, index + 1) if isinstance(index, int) else index
         return dataclasses.replace(
             self,
             channels=self.channels[sl],

@@ -32,6 +32,12 @@ class GameState:
     power_blocks: Tensor
     rank: Tensor
 
+    def select(self, index: Tensor) -> GameState:
+        """The states of the games an int64 index tensor (n,) lists, as a batch of n."""
+        return GameState(
+            self.structure, self.mode_blocks[index], self.power_blocks[index], self.rank[index]
+        )
+
     @property
     def factors(self) -> Tensor:
         """V diag(√p) by blocks, (B, L, n_blocks, n, n): a factor of F_l F_lᴴ per block."""
