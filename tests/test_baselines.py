@@ -116,9 +116,18 @@ def test_robust_instances_report_runs_in_smoke_mode(capsys):
     module = importlib.import_module("robust_instances")
     assert module.main(["--smoke"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    joint, unilateral = lines[-2], lines[-1]
-    assert "| joint (every link) |" in joint and " of 4 |" in joint
-    assert "| unilateral (one link, others fixed) |" in unilateral and " of 12 |" in unilateral
+    assert len(lines) == 6  # head, rule, two comparisons of two responses
+    for line, (response, cases) in zip(
+        lines[2:],
+        [
+            ("closed form, joint", 4),
+            ("closed form, unilateral", 12),
+            ("sampled (64 draws), joint", 4),
+            ("sampled (64 draws), unilateral", 12),
+        ],
+        strict=True,
+    ):
+        assert f"| {response}" in line and f" of {cases} |" in line
     row = module._summary("s", "c", [(1.0, 0.1, 2.0), (-1.0, 0.1, 2.0), (0.01, 0.1, 2.0)])
     assert (row["worse"], row["better"], row["cases"]) == (1, 1, 3)
     assert row["worst_change"] == pytest.approx(0.5)

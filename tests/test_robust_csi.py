@@ -223,3 +223,72 @@ def test_without_uncertainty_the_robust_best_response_is_the_best_response():
         power = InterferenceVecEnv(2, **SMALL, speed_kmh=60.0)
         power.reset(seed=0)
         power.robust_best_response_actions()
+
+
+def test_the_sampled_robust_best_response_is_not_worse_for_the_link_in_expectation():
+    """On random instances (16 envs, close interferers, one block late at 60 km/h), each link's
+    sampled robust best response (its powers searched against 64 draws of the next block),
+    the others keeping their precoders, scores on 3,000 fresh draws no worse for that link
+    than its stale best response on any of the 48 link-instances (paired, within 4 standard
+    errors), better on most, and better for the network when every link plays it. (On 192
+    link-instances the report finds 1–3 worse, by at most 0.09 %: the search fits its
+    draws.)"""
+    venv = _stepped(3, 16, alpha=1.0, speed_kmh=60.0)
+    batch = venv.batch
+    game, variance = batch.channel_posterior()
+    current, stale = batch.state, batch.evaluation.response.state
+    sampled = batch.sampled_robust_response(draws=64)
+    torch.testing.assert_close(sampled.mode_blocks, stale.mode_blocks)  # its modes: the stale
+    draws = 3000
+    gen = torch.Generator().manual_seed(5)
+    shape = batch.true_game.fading.mean.shape[1:]
+    worse = better = 0
+    network = []
+    for b in range(batch.batch_size):
+        delta = _complex_normal(draws, *shape, generator=gen) * variance[b].sqrt()[..., None, None]
+        index = torch.full((draws,), b, dtype=torch.int64)
+        operator = GameOperator(game.select(index).with_channels(game.channels[b] + delta), "block")
+        for link in range(batch.n_links):
+            scores = [
+                operator.score(current.with_link(response, link).select(index)).nmse[:, link]
+                for response in (stale, sampled)
+            ]
+            d = scores[1] - scores[0]
+            mean, se = d.mean(), d.std() / draws**0.5
+            worse += bool(mean > 4 * se)
+            better += bool(mean < -4 * se)
+        joint = [operator.score(s.select(index)).nmse.mean(-1) for s in (stale, sampled)]
+        network.append(joint[1] - joint[0])
+    assert worse == 0 and better >= 32, (worse, better)
+    gain = torch.cat(network)
+    assert float(gain.mean() + 4 * gain.std() / gain.numel() ** 0.5) < 0.0
+
+
+def test_the_sampled_robust_best_response_is_seeded_and_exact_without_uncertainty():
+    """Its draws are counter-based (env seed, block): a batch of envs equals single envs. On a
+    static channel it is the best response (up to the search's rounding); with primary
+    users it is refused."""
+    kw = {**SMALL, "max_cycles": 50, "dtype": "float64", "speed_kmh": 60.0, "csi_delay": 2}
+    pair = InterferenceVecEnv(2, **kw, pilot_snr_db=10.0)
+    pair.reset(seed=[21, 22])
+    pair.step(pair.best_response_actions())
+    alone = InterferenceVecEnv(1, **kw, pilot_snr_db=10.0)
+    alone.reset(seed=[22])
+    alone.step(alone.best_response_actions())
+    torch.testing.assert_close(
+        pair.sampled_robust_best_response_actions(draws=16, iterations=20)[1:],
+        alone.sampled_robust_best_response_actions(draws=16, iterations=20),
+    )
+    static = InterferenceVecEnv(3, **SMALL, max_cycles=50, dtype="float64", action_mode="power")
+    static.reset(seed=4)
+    static.step(static.best_response_actions())
+    torch.testing.assert_close(
+        static.sampled_robust_best_response_actions(draws=4, iterations=30),
+        static.best_response_actions(),
+        rtol=1e-6,
+        atol=1e-6,
+    )
+    primaries = InterferenceVecEnv(2, **kw, primary_users=1)
+    primaries.reset(seed=0)
+    with pytest.raises(ValueError, match="primary"):
+        primaries.sampled_robust_best_response_actions(draws=2, iterations=1)

@@ -26,6 +26,7 @@ from semgym._validation import real_tensor
 from semgym.channels.dynamics import (
     ESTIMATION_STREAM,
     FADING_STREAM,
+    SAMPLING_STREAM,
     counter_complex_normal,
     gauss_markov_step,
 )
@@ -373,6 +374,12 @@ class InterferenceBatch(_Batch):
         if not self.dynamic:
             size = (self.batch_size, self.n_links, self.n_links)
             return self.game, torch.zeros(size, dtype=self.real_dtype, device=self.device)
+        channels, variance = self._posterior_channels()
+        return self.true_game.with_channels(self._in_game_form(channels)), variance
+
+    def _posterior_channels(self) -> tuple[Tensor, Tensor]:
+        """E[H_t | Ĥ] as complex channels (B, L, L, N_R, N_T) and ε (B, L, L) of a
+        time-varying channel (:meth:`channel_posterior`)."""
         fading = self.true_game.fading
         now = fading.at(self.cycles)
         seen = fading.at((self.cycles - self._delay).clamp_min(0))
@@ -388,8 +395,7 @@ class InterferenceBatch(_Batch):
         innovation = self._observed_channels() - seen.mean
         channels = now.mean + (gain * ratio)[..., None, None] * innovation
         variance = now.amplitude.square() * (1.0 - rho[:, None, None] * gain)
-        game = self.true_game.with_channels(self._in_game_form(channels))
-        return game, variance.clamp_min(0.0)
+        return channels, variance.clamp_min(0.0)
 
     def _play_block(self) -> None:
         """Score the state on the block it was played on, move the channel one block on
@@ -476,6 +482,41 @@ class InterferenceBatch(_Batch):
         game, variance = self.channel_posterior()
         response = GameOperator(game, self.structure).robust_responses(self.state, variance)
         return encode_precoder(core.mode_factor(response.state.modes, response.powers), self.budget)
+
+    def sampled_robust_response(self, draws: int = 64, iterations: int = 100) -> GameState:
+        """Every link's sampled robust best response as a state: on the modes of its best
+        response to what it observes, the powers that minimize its MSE averaged over
+        ``draws`` draws of the block the next action plays on, given what it knows
+        (:meth:`channel_posterior`), the others keeping their current precoders
+        (:func:`~semgym.solvers.robust.sampled_robust_powers`). The draws are counter-based
+        (env seed, block, their own stream), so a batch equals single envs. On a static
+        channel, the best response (up to the search's rounding)."""
+        from semgym.solvers.robust import sampled_robust_powers
+
+        response = self.evaluation.response.state
+        index = torch.arange(self.batch_size, device=self.device).repeat_interleave(draws)
+        if not self.dynamic:
+            game = self.game.select(index)
+        else:
+            mean, variance = self._posterior_channels()
+            noise = counter_complex_normal(
+                self.keys, self.cycles, SAMPLING_STREAM, (draws, *mean.shape[1:])
+            ).to(mean.dtype)
+            spread = variance.sqrt().to(mean.real.dtype)[:, None, :, :, None, None]
+            drawn = (mean.unsqueeze(1) + noise * spread).flatten(0, 1)
+            game = self.true_game.select(index).with_channels(self._in_game_form(drawn))
+        powers = sampled_robust_powers(game, self.state, response, draws, iterations=iterations)
+        return response.with_powers(powers)
+
+    def sampled_robust_best_response_actions(
+        self, draws: int = 64, iterations: int = 100
+    ) -> Tensor:
+        """:meth:`sampled_robust_response` as actions (B, L, action size) in this batch's
+        action mode."""
+        state = self.sampled_robust_response(draws, iterations)
+        if self.action_mode != "precoder":
+            return encode_powers(state.powers, self.action_mode, self.budget)
+        return encode_precoder(core.mode_factor(state.modes, state.powers), self.budget)
 
     # --- what the envs read --------------------------------------------------------------------
     def direction_powers(self) -> Tensor:

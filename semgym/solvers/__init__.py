@@ -5,6 +5,7 @@
 - :mod:`~semgym.solvers.references`: uniform, random, MUI-less bound, MUI-agnostic design.
 - :mod:`~semgym.solvers.cooperative`: the cooperative optimum (best network NMSE found), the
   price of anarchy, and the best found over powers alone on given modes.
+- :mod:`~semgym.solvers.robust`: the sampled robust best response on a time-varying channel.
 - :mod:`~semgym.solvers.diagnostics`: contraction (uniqueness / convergence) diagnostic.
 - :mod:`~semgym.solvers.admm`: ADMM alignment (federated paper Algorithm 1) and the MUI-agnostic
   ADMM benchmark.
@@ -25,6 +26,7 @@ from semgym.solvers.cooperative import (
     CooperativeSearch,
     cooperative_optimum,
     cooperative_powers,
+    power_search,
 )
 from semgym.solvers.diagnostics import (
     ContractionDiagnostic,
@@ -55,6 +57,7 @@ from semgym.solvers.references import (
     random_powers,
     uniform_powers,
 )
+from semgym.solvers.robust import sampled_robust_powers
 
 __all__ = [
     "BASELINE_RECEIVERS",
@@ -86,8 +89,10 @@ __all__ = [
     "mui_agnostic_design",
     "mui_less_bound",
     "multi_link",
+    "power_search",
     "protocol_cost",
     "random_powers",
+    "sampled_robust_powers",
     "top_k",
     "uniform_powers",
 ]

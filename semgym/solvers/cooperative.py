@@ -26,6 +26,7 @@ the retraction scales F_l down until its budget and every share hold.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -283,8 +284,29 @@ def cooperative_powers(
     iterations = check_positive_int("iterations", iterations)
     learning_rate = check_positive("learning_rate", learning_rate)
     operator = GameOperator(game, state.structure)
-    budget = game.budget
-    shares = state.powers / budget
+
+    def score(powers: Tensor) -> Tensor:
+        mse = operator.mse(state.with_powers(powers))
+        return _network(mse, mse / game.target_energy, objective)
+
+    best_powers = power_search(score, state.powers, game.budget, iterations, learning_rate)
+    found = state.with_powers(best_powers)
+    return found, operator.evaluate(found)
+
+
+def power_search(
+    score: Callable[[Tensor], Tensor],
+    powers: Tensor,
+    budget: float,
+    iterations: int,
+    learning_rate: float,
+) -> Tensor:
+    """The best powers (B, L, M) W found for ``score`` (lower is better; one value per game
+    (B,) or per link (B, L), each minimized on its own) from ``powers``: p = budget ·
+    softmax([x, 0])[:-1] (every point of {p ≥ 0, Σp ≤ budget}, the last entry the unspent
+    share), moved by Adam on the autograd gradient; the best iterate of every game (or link)
+    is kept, so the result never scores worse than ``powers``."""
+    shares = powers / budget
     unspent = (1.0 - shares.sum(-1, keepdim=True)).clamp_min(1e-9)
     logits = (shares.clamp_min(1e-9) / unspent).log().detach().requires_grad_(True)
     optimizer = torch.optim.Adam([logits], lr=learning_rate)
@@ -293,20 +315,16 @@ def cooperative_powers(
         full = torch.cat([x, torch.zeros_like(x[..., :1])], -1)
         return torch.softmax(full, -1)[..., :-1] * budget
 
-    def score(powers: Tensor) -> Tensor:
-        mse = operator.mse(state.with_powers(powers))
-        return _network(mse, mse / game.target_energy, objective)
-
-    best_powers = state.powers.detach()
+    best_powers = powers.detach()
     best = score(best_powers).detach()
     for _ in range(iterations):
-        powers = powers_of(logits)
-        value = score(powers)
+        candidate = powers_of(logits)
+        value = score(candidate)
         better = value.detach() < best
         best = torch.where(better, value.detach(), best)
-        best_powers = torch.where(better[:, None, None], powers.detach(), best_powers)
+        mask = better.reshape(*better.shape, *(1,) * (candidate.dim() - better.dim()))
+        best_powers = torch.where(mask, candidate.detach(), best_powers)
         optimizer.zero_grad()
         value.sum().backward()
         optimizer.step()
-    found = state.with_powers(best_powers)
-    return found, operator.evaluate(found)
+    return best_powers

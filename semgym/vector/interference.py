@@ -114,6 +114,16 @@ class InterferenceVecEnv(BatchedVectorEnv):
         (``action_mode="precoder"``); on a static channel, the best response."""
         return self.batch.robust_best_response_actions().flatten(1).to(torch.float32)
 
+    def sampled_robust_best_response_actions(
+        self, draws: int = 64, iterations: int = 100
+    ) -> Tensor:
+        """Every link's sampled robust best response (its powers against ``draws`` draws of
+        the next block given what it knows, the others fixed), as (B, L·A) actions in this
+        env's action mode."""
+        batch = self.batch
+        actions = batch.sampled_robust_best_response_actions(draws, iterations)
+        return actions.flatten(1).to(torch.float32)
+
     # --- internals ---------------------------------------------------------------------------
     def _link_actions(self, actions: Tensor) -> Tensor:
         """Every link's action (B, L, A) from this env's actions."""

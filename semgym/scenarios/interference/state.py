@@ -38,6 +38,20 @@ class GameState:
             self.structure, self.mode_blocks[index], self.power_blocks[index], self.rank[index]
         )
 
+    def with_link(self, other: GameState, link: int) -> GameState:
+        """This state with link ``link``'s precoder replaced by ``other``'s (a unilateral
+        deviation; the same structure and shapes)."""
+        fields = []
+        for mine, theirs in zip(
+            (self.mode_blocks, self.power_blocks, self.rank),
+            (other.mode_blocks, other.power_blocks, other.rank),
+            strict=True,
+        ):
+            mixed = mine.clone()
+            mixed[:, link] = theirs[:, link]
+            fields.append(mixed)
+        return GameState(self.structure, *fields)
+
     @property
     def factors(self) -> Tensor:
         """V diag(√p) by blocks, (B, L, n_blocks, n, n): a factor of F_l F_lᴴ per block."""
