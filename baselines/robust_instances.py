@@ -32,6 +32,7 @@ import torch
 from harness import RESULTS, write_json
 
 from semgym import core
+from semgym.channels.fading import standard_complex_normal
 from semgym.scenarios import GameOperator
 from semgym.scenarios.interference.state import GameState
 from semgym.vector import InterferenceVecEnv
@@ -56,8 +57,7 @@ NAMES = {"robust": "closed form", "sampled": f"sampled ({SAMPLED_DRAWS} draws)"}
 def _draws(game: Any, variance: torch.Tensor, b: int, draws: int, gen: torch.Generator):
     """``draws`` channels of game ``b`` given what its links know, in the game's form."""
     shape = game.fading.mean.shape[1:] if game.fading is not None else game.channels.shape[1:]
-    parts = torch.randn(draws, *shape, 2, dtype=torch.float64, generator=gen)
-    delta = torch.view_as_complex(parts) / 2**0.5 * variance[b].sqrt()[..., None, None]
+    delta = standard_complex_normal(shape, gen, draws) * variance[b].sqrt()[..., None, None]
     if game.widely_linear:
         delta = core.real_composite(delta)
     return game.channels[b : b + 1] + delta

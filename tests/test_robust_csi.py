@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from semgym import core
+from semgym.channels.fading import standard_complex_normal
 from semgym.scenarios import GameOperator
 from semgym.scenarios.interference.state import GameState
 from semgym.vector import InterferenceVecEnv
@@ -17,9 +18,8 @@ SMALL = {"latents": "synthetic", "n_antennas": 2, "channel_uses": 2, "n_links": 
 
 
 def _complex_normal(*shape: int, generator: torch.Generator) -> torch.Tensor:
-    """i.i.d. CN(0, 1) entries, complex128."""
-    parts = torch.randn(*shape, 2, dtype=torch.float64, generator=generator)
-    return torch.view_as_complex(parts) / 2**0.5
+    """i.i.d. CN(0, 1) entries, complex128, (shape[0], *shape[1:])."""
+    return standard_complex_normal(shape[1:], generator, shape[0])
 
 
 def test_block_traces_are_the_traces_of_the_blocks():

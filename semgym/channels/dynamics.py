@@ -121,6 +121,32 @@ def gauss_markov_step(scattered: Tensor, innovation: Tensor, rho: float) -> Tens
     return rho * scattered + math.sqrt(max(0.0, 1.0 - rho * rho)) * innovation
 
 
+def gauss_markov_posterior(
+    observed: Tensor,
+    seen: FadingParts,
+    now: FadingParts,
+    correlation: Tensor,
+    error_variance: Tensor,
+) -> tuple[Tensor, Tensor]:
+    """What an observation tells of the channel Δ blocks later: E[H_t | Ĥ] (shaped as
+    ``observed``) and the variance ε (B, L, L) of every entry's error, i.i.d.
+
+    The observation Ĥ = M_o + a_o (S_o + ẽ) (``observed``, (B, L, L, N_R, N_T) complex) is
+    block o's channel from parts ``seen`` plus an estimation error of variance e per entry
+    (``error_variance`` (B, L) of every receiver l; 0 without pilots); the channel of block t
+    has parts ``now`` and, as S_t = ρ^Δ S_o + √(1 − ρ^{2Δ}) W (``correlation`` ρ^Δ, (B,)),
+    the Gaussian conditional E[H_t | Ĥ] = M_t + c (Ĥ − M_o) with c = ρ^Δ a_t a_o/(a_o² + e)
+    and ε = a_t² (1 − ρ^{2Δ} a_o²/(a_o² + e))."""
+    power = seen.amplitude.square()  # a_o², (B, L, L)
+    tiny = torch.finfo(power.dtype).tiny
+    known = power / (power + error_variance[:, None, :]).clamp_min(tiny)
+    gain = correlation[:, None, None] * known  # ρ^Δ a_o²/(a_o² + e)
+    ratio = now.amplitude / seen.amplitude.clamp_min(tiny)
+    mean = now.mean + (gain * ratio)[..., None, None] * (observed - seen.mean)
+    variance = now.amplitude.square() * (1.0 - correlation[:, None, None] * gain)
+    return mean, variance.clamp_min(0.0)
+
+
 @dataclass(frozen=True, eq=False)
 class ReceiverMotion:
     """Receivers moving in straight lines: what their path gains and line of sight are at
@@ -192,8 +218,8 @@ class ReceiverMotion:
         tensors = (self.tx_positions, self.rx_positions, self.velocity)
         return ReceiverMotion(*(t.to(device) for t in tensors), self.model)
 
-    def select(self, index: slice) -> ReceiverMotion:
-        """Games ``index`` (a slice of the batch)."""
+    def select(self, index: slice | Tensor) -> ReceiverMotion:
+        """Games ``index`` (a slice of the batch or an int64 index tensor)."""
         tensors = (self.tx_positions, self.rx_positions, self.velocity)
         return ReceiverMotion(*(t[index] for t in tensors), self.model)
 
@@ -257,8 +283,8 @@ class FadingParts:
 
     _TENSORS = ("mean", "amplitude", "scattered", "direct_gain")
 
-    def select(self, index: slice) -> FadingParts:
-        """Games ``index`` (a slice of the batch)."""
+    def select(self, index: slice | Tensor) -> FadingParts:
+        """Games ``index`` (a slice of the batch or an int64 index tensor)."""
         return FadingParts(
             *(getattr(self, name)[index] for name in self._TENSORS),
             None if self.motion is None else self.motion.select(index),

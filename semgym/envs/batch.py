@@ -27,7 +27,9 @@ from semgym.channels.dynamics import (
     ESTIMATION_STREAM,
     FADING_STREAM,
     SAMPLING_STREAM,
+    FadingParts,
     counter_complex_normal,
+    gauss_markov_posterior,
     gauss_markov_step,
 )
 from semgym.envs.codec import (
@@ -343,13 +345,18 @@ class InterferenceBatch(_Batch):
         self.game = self.true_game.with_channels(self._in_game_form(self._observed_channels()))
         self.operator = GameOperator(self.game, self.structure)
 
-    def _observed_channels(self) -> Tensor:
+    def _observed_block(self) -> Tensor:
+        """max(0, t − d): the block the links observe, (B,) int64."""
+        return (self.cycles - self._delay).clamp_min(0)
+
+    def _observed_channels(self, parts: FadingParts | None = None) -> Tensor:
         """Ĥ: the complex channels of block max(0, t − d) as the links know them (with pilots,
         plus the estimation error CN(0, g_ll/SNR_pilot) of receiver l's estimates),
-        (B, L, L, N_R, N_T)."""
+        (B, L, L, N_R, N_T); ``parts``: the fading parts at that block when already at hand."""
         scattered = self.history[0]
-        block = (self.cycles - self._delay).clamp_min(0)
-        parts = self.true_game.fading.at(block)
+        block = self._observed_block()
+        if parts is None:
+            parts = self.true_game.fading.at(block)
         channels = parts.channels(scattered)
         if self._pilot_snr is not None:
             error = counter_complex_normal(self.keys, block, ESTIMATION_STREAM, scattered.shape[1:])
@@ -362,14 +369,11 @@ class InterferenceBatch(_Batch):
         and the fading statistics: the games over the conditional means E[H_t | Ĥ] and the
         variance ε (B, L, L) of every entry's error (tx-major).
 
-        The scattered part S of link j → l is observed Δ = min(t, d) blocks late, plus an
-        estimation error of variance e = g_ll/SNR_pilot (0 without pilots): Ĥ = M_o + a_o(S_o
-        + ẽ) at block o = t − Δ, with amplitude a and mean M
-        (:class:`~semgym.channels.dynamics.FadingParts`; both the same at every block unless
-        the receivers move, whose motion the links know). As S_t = ρ^Δ S_o + √(1 − ρ^{2Δ}) W
-        with W independent, the Gaussian conditional is E[H_t | Ĥ] = M_t + c (Ĥ − M_o) with
-        c = ρ^Δ a_t a_o/(a_o² + e), and each entry's error has variance
-        ε = a_t² (1 − ρ^{2Δ} a_o²/(a_o² + e)). On a static channel: the game itself, ε = 0.
+        The links observe block o = t − Δ, Δ = min(t, d), with pilots through an estimation
+        error of variance g_ll/SNR_pilot per entry at receiver l, and know the fading
+        statistics (and the receivers' motion):
+        :func:`~semgym.channels.dynamics.gauss_markov_posterior` gives the Gaussian
+        conditional. On a static channel: the game itself, ε = 0.
         """
         if not self.dynamic:
             size = (self.batch_size, self.n_links, self.n_links)
@@ -382,20 +386,13 @@ class InterferenceBatch(_Batch):
         time-varying channel (:meth:`channel_posterior`)."""
         fading = self.true_game.fading
         now = fading.at(self.cycles)
-        seen = fading.at((self.cycles - self._delay).clamp_min(0))
+        seen = fading.at(self._observed_block())
         lag = torch.clamp(self.cycles, max=self._delay).to(self.real_dtype)
         rho = torch.as_tensor(self._rho, dtype=self.real_dtype, device=self.device) ** lag
-        power = seen.amplitude.square()  # a_o², (B, L, L)
         error = torch.zeros_like(seen.direct_gain)
         if self._pilot_snr is not None:
             error = seen.direct_gain / self._pilot_snr  # receiver l's, (B, L)
-        known = power / (power + error[:, None, :]).clamp_min(torch.finfo(power.dtype).tiny)
-        gain = rho[:, None, None] * known  # ρ^Δ a_o²/(a_o² + e)
-        ratio = now.amplitude / seen.amplitude.clamp_min(torch.finfo(power.dtype).tiny)
-        innovation = self._observed_channels() - seen.mean
-        channels = now.mean + (gain * ratio)[..., None, None] * innovation
-        variance = now.amplitude.square() * (1.0 - rho[:, None, None] * gain)
-        return channels, variance.clamp_min(0.0)
+        return gauss_markov_posterior(self._observed_channels(seen), seen, now, rho, error)
 
     def _play_block(self) -> None:
         """Score the state on the block it was played on, move the channel one block on
@@ -445,13 +442,27 @@ class InterferenceBatch(_Batch):
             infos["primary_rate"] = primary.rate(cov)
         return infos
 
+    def _actions_of(self, state: GameState) -> Tensor:
+        """Every link's precoder of ``state`` as actions (B, L, action size) in this batch's
+        action mode: its powers (applied on the observed modes, which must be ``state``'s),
+        or in the precoder mode F̄ = V diag(√p) itself."""
+        if self.action_mode != "precoder":
+            return encode_powers(state.powers, self.action_mode, self.budget)
+        return encode_precoder(core.mode_factor(state.modes, state.powers), self.budget)
+
+    def _needs_precoder_actions(self, what: str) -> None:
+        """``ValueError`` unless the actions are precoders (``what`` chooses its own modes,
+        which the power modes cannot express: they apply powers on the observed modes)."""
+        if self.action_mode != "precoder":
+            raise ValueError(
+                f"{what} chooses its own modes: it needs action_mode='precoder', not "
+                f"{self.action_mode!r}"
+            )
+
     def best_response_actions(self) -> Tensor:
         """Every link's best response (15) to the current precoders, encoded as actions
         (B, L, action size) in this batch's action mode."""
-        response = self.evaluation.response
-        if self.action_mode != "precoder":
-            return encode_powers(response.powers, self.action_mode, self.budget)
-        return encode_precoder(core.mode_factor(response.state.modes, response.powers), self.budget)
+        return self._actions_of(self.evaluation.response.state)
 
     def genie_best_response_actions(self) -> Tensor:
         """Every link's best response (15) to the current precoders on the true channel of the
@@ -459,13 +470,8 @@ class InterferenceBatch(_Batch):
         time-varying channel, a policy no link could run. Precoder actions (B, L, action size),
         so that it chooses its own modes: ``ValueError`` in the power modes, which apply powers
         on the observed modes."""
-        if self.action_mode != "precoder":
-            raise ValueError(
-                "the genie best response chooses the modes of the true channel: it needs "
-                f"action_mode='precoder', not {self.action_mode!r}"
-            )
-        response = self.true_operator.best_responses(self.state)
-        return encode_precoder(core.mode_factor(response.state.modes, response.powers), self.budget)
+        self._needs_precoder_actions("the genie best response (on the true channel)")
+        return self._actions_of(self.true_operator.best_responses(self.state).state)
 
     def robust_best_response_actions(self) -> Tensor:
         """Every link's robust best response to the current precoders: the papers' water-filling
@@ -474,14 +480,10 @@ class InterferenceBatch(_Batch):
         :meth:`~semgym.scenarios.GameOperator.robust_responses`), rather than on the stale
         estimate. Precoder actions (B, L, action size): it chooses its own modes (``ValueError``
         in the power modes). On a static channel, the best response."""
-        if self.action_mode != "precoder":
-            raise ValueError(
-                "the robust best response chooses its own modes: it needs "
-                f"action_mode='precoder', not {self.action_mode!r}"
-            )
+        self._needs_precoder_actions("the robust best response")
         game, variance = self.channel_posterior()
         response = GameOperator(game, self.structure).robust_responses(self.state, variance)
-        return encode_precoder(core.mode_factor(response.state.modes, response.powers), self.budget)
+        return self._actions_of(response.state)
 
     def sampled_robust_response(self, draws: int = 64, iterations: int = 100) -> GameState:
         """Every link's sampled robust best response as a state: on the modes of its best
@@ -513,10 +515,7 @@ class InterferenceBatch(_Batch):
     ) -> Tensor:
         """:meth:`sampled_robust_response` as actions (B, L, action size) in this batch's
         action mode."""
-        state = self.sampled_robust_response(draws, iterations)
-        if self.action_mode != "precoder":
-            return encode_powers(state.powers, self.action_mode, self.budget)
-        return encode_precoder(core.mode_factor(state.modes, state.powers), self.budget)
+        return self._actions_of(self.sampled_robust_response(draws, iterations))
 
     # --- what the envs read --------------------------------------------------------------------
     def direction_powers(self) -> Tensor:

@@ -63,10 +63,15 @@ def _with_prices(sizes: Mapping[str, int]) -> bool:
     return bool(sizes.get("prices", 0))
 
 
+def _log_inr(batch: Any, mui_power: Tensor) -> Tensor:
+    """log10(1 + INR) per link, (B, L, 1), of the MUI power (B, L) W at every receiver."""
+    inr = mui_power * batch.inr_scale / batch.game.noise_power[:, None]
+    return torch.log10(1.0 + inr).unsqueeze(-1)
+
+
 def _link_log_inr(batch: Any) -> Tensor:
     """log10(1 + INR) per link, (B, L, 1)."""
-    inr = batch.evaluation.mui_power * batch.inr_scale / batch.game.noise_power[:, None]
-    return torch.log10(1.0 + inr).unsqueeze(-1)
+    return _log_inr(batch, batch.evaluation.mui_power)
 
 
 def _link_previous_log_gain(batch: Any) -> Tensor:
@@ -76,8 +81,7 @@ def _link_previous_log_gain(batch: Any) -> Tensor:
 
 def _link_previous_log_inr(batch: Any) -> Tensor:
     """log10(1 + INR) one step earlier, (B, L, 1)."""
-    inr = batch.previous_mui_power * batch.inr_scale / batch.game.noise_power[:, None]
-    return torch.log10(1.0 + inr).unsqueeze(-1)
+    return _log_inr(batch, batch.previous_mui_power)
 
 
 def _with_previous(sizes: Mapping[str, int]) -> bool:

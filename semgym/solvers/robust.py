@@ -6,7 +6,6 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from semgym import core
 from semgym._validation import check_positive, check_positive_int
 from semgym.scenarios.interference import GameOperator, GameState, InterferenceGame
 from semgym.solvers.cooperative import power_search
@@ -56,9 +55,7 @@ def sampled_robust_powers(
         whitened = operator.received(current.select(index).factors).whitened
 
     def mean_mse(powers: Tensor) -> Tensor:
-        state = response.with_powers(powers).select(index)
-        weights = state.weight_blocks(draws)
-        captured = -core.structured_mse_whitened(whitened, state.factors, weights, 0.0).sum(-1)
-        return (draws.target_energy - captured).unflatten(0, (games, count)).mean(1)
+        mse = operator.mse_seen(whitened, response.with_powers(powers).select(index))
+        return mse.unflatten(0, (games, count)).mean(1)
 
     return power_search(mean_mse, response.powers, draws.budget, iterations, learning_rate)

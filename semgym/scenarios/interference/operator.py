@@ -257,7 +257,7 @@ class GameOperator:
         uses = game.channel_uses if self.structure == "dense" else 1
         composite = game.widely_linear
         received = self.received(state.factors)
-        covariances = state.factors @ state.factors.mH  # Q_j per block, (B, L, nb, n, n)
+        covariances = state.covariance_blocks  # Q_j per block, (B, L, nb, n, n)
         rows = self.direct.shape[-2] // (uses * (2 if composite else 1))
         spread = core.expected_congruence(covariances, uses, rows, real_composite=composite)
         noise = received.noise_covariance + torch.einsum(
@@ -269,7 +269,12 @@ class GameOperator:
     def expected_mse(self, state: GameState, uncertainty: Tensor) -> Tensor:
         """E[MSE_l] (B, L) of ``state``'s pre-equalizers with the Wiener receiver that knows the
         channels only up to ``uncertainty`` (see :meth:`expected_received`), in closed form."""
-        whitened = self.expected_received(state, uncertainty).whitened
+        return self.mse_seen(self.expected_received(state, uncertainty).whitened, state)
+
+    def mse_seen(self, whitened: Tensor, state: GameState) -> Tensor:
+        """MSE_l (8) of ``state``'s pre-equalizers, (B, L), for receivers whose noise and
+        interference whiten their direct channels to ``whitened`` W_l (B, L, n_blocks, A, n)
+        (the :class:`Received` of any interference, e.g. the others' precoders held fixed)."""
         weights = state.weight_blocks(self.game)
         captured = -core.structured_mse_whitened(whitened, state.factors, weights, 0.0)
         return self.game.target_energy - captured.sum(-1)
