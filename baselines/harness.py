@@ -321,6 +321,7 @@ def play(
     steps: int | None = None,
     kind: str | None = None,
     reference: str = "best_response",
+    reference_options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Play one episode per seed in the batched env (all seeds at once) and return the last
     step's scores: ``network_nmse`` (S,), ``nmse`` (S, L), ``exploitability`` (S,) in NMSE
@@ -333,7 +334,8 @@ def play(
     joint (B, L·D) → (B, L·A) for ``"central"``, the AP's (B, D) → (B, M) watts for
     ``"access-point"``; None plays the env's reference policy named by ``reference``: every
     link's ``"best_response"``, or on a time-varying channel its ``"robust_best_response"``
-    or the ``"genie_best_response"`` (these two in ``action_mode="precoder"``).
+    or the ``"genie_best_response"`` (these two in ``action_mode="precoder"``), or its
+    ``"sampled_robust_best_response"``; ``reference_options``: keyword arguments of it.
     """
     preset, kwargs, kind = _spec(run_or_preset)
     if steps is None:
@@ -344,7 +346,7 @@ def play(
     played = 0.0
     for step in range(steps):
         if act is None:
-            actions = getattr(venv, f"{reference}_actions")()
+            actions = getattr(venv, f"{reference}_actions")(**(reference_options or {}))
         elif kind == "link":
             b, n_links = venv.num_envs, venv.n_links
             actions = act(obs.reshape(b * n_links, -1).float()).reshape(b, -1)

@@ -97,15 +97,16 @@ def test_a_memory_policy_trains_on_a_time_varying_preset(tmp_path):
 def test_dynamic_report_runs_in_smoke_mode(capsys):
     """Every time-varying preset's references: the stale best response is the zero of the
     differences and the genie closes its whole gap; the robust best response beats the
-    stale one on these seeds."""
+    stale one on these seeds; the sampled robust best response plays its first seeds."""
     module = importlib.import_module("dynamic")
     assert module.main(["--smoke", "--presets", "vehicular"]) == 0
     rows = module.preset_rows("vehicular", HELD_OUT_SEEDS[:3], smoke=True)
     by_name = {r["policy"]: r for r in rows}
-    assert set(by_name) == set(module.REFERENCES)
+    assert set(by_name) == {*module.REFERENCES, module.SAMPLED}
     assert by_name["Stale best response"]["vs_stale"] == 0.0
     assert by_name["Genie (current CSI)"]["gap_closed"] == pytest.approx(1.0)
     assert by_name["Robust best response"]["vs_stale"] < 0.0
+    assert by_name[module.SAMPLED]["seeds"] == 2
     out = capsys.readouterr().out
     assert "| vehicular | Robust best response |" in out
 

@@ -22,7 +22,7 @@ import torch
 from torch import Tensor
 
 from semgym import core
-from semgym._validation import real_tensor
+from semgym._validation import check_positive_int, real_tensor
 from semgym.channels.dynamics import (
     ESTIMATION_STREAM,
     FADING_STREAM,
@@ -489,25 +489,34 @@ class InterferenceBatch(_Batch):
         """Every link's sampled robust best response as a state: on the modes of its best
         response to what it observes, the powers that minimize its MSE averaged over
         ``draws`` draws of the block the next action plays on, given what it knows
-        (:meth:`channel_posterior`), the others keeping their current precoders
-        (:func:`~semgym.solvers.robust.sampled_robust_powers`). The draws are counter-based
-        (env seed, block, their own stream), so a batch equals single envs. On a static
-        channel, the best response (up to the search's rounding)."""
+        (:meth:`channel_posterior`), the others keeping their current precoders, kept only
+        where ``draws`` further draws confirm the gain (by two standard errors; else the
+        stale best response's powers) (:func:`~semgym.solvers.robust.sampled_robust_powers`).
+        The draws are counter-based (env seed, block, their own stream), so a batch equals
+        single envs. On a static channel, the best response (up to the search's rounding)."""
         from semgym.solvers.robust import sampled_robust_powers
 
+        draws = check_positive_int("draws", draws)
         response = self.evaluation.response.state
         index = torch.arange(self.batch_size, device=self.device).repeat_interleave(draws)
         if not self.dynamic:
-            game = self.game.select(index)
+            search = check = self.game.select(index)
         else:
             mean, variance = self._posterior_channels()
             noise = counter_complex_normal(
-                self.keys, self.cycles, SAMPLING_STREAM, (draws, *mean.shape[1:])
+                self.keys, self.cycles, SAMPLING_STREAM, (2, draws, *mean.shape[1:])
             ).to(mean.dtype)
             spread = variance.sqrt().to(mean.real.dtype)[:, None, :, :, None, None]
-            drawn = (mean.unsqueeze(1) + noise * spread).flatten(0, 1)
-            game = self.true_game.select(index).with_channels(self._in_game_form(drawn))
-        powers = sampled_robust_powers(game, self.state, response, draws, iterations=iterations)
+            games = [
+                self.true_game.select(index).with_channels(
+                    self._in_game_form((mean.unsqueeze(1) + noise[:, half] * spread).flatten(0, 1))
+                )
+                for half in range(2)
+            ]
+            search, check = games
+        powers = sampled_robust_powers(
+            search, self.state, response, draws, validation=check, iterations=iterations
+        )
         return response.with_powers(powers)
 
     def sampled_robust_best_response_actions(

@@ -118,8 +118,8 @@ class InterferenceVecEnv(BatchedVectorEnv):
         self, draws: int = 64, iterations: int = 100
     ) -> Tensor:
         """Every link's sampled robust best response (its powers against ``draws`` draws of
-        the next block given what it knows, the others fixed), as (B, L·A) actions in this
-        env's action mode."""
+        the next block given what it knows, the others fixed, kept where as many further
+        draws confirm the gain), as (B, L·A) actions in this env's action mode."""
         batch = self.batch
         actions = batch.sampled_robust_best_response_actions(draws, iterations)
         return actions.flatten(1).to(torch.float32)
