@@ -37,6 +37,8 @@ CONFIGS = {  # the papers' watts unless a mode is named (the env's default is "n
     "precoder": {"n_links": 3, "action_mode": "precoder"},
     "team": {"n_links": 3, "action_mode": "normalized", "reward_scope": "team"},
     "prices": {"n_links": 3, "action_mode": "normalized", "observe_prices": True},
+    "asynchronous": {"n_links": 3, "observe_prices": True, "hold_probability": 0.5},
+    "asynchronous-precoder": {"n_links": 3, "action_mode": "precoder", "hold_probability": 0.3},
     "prices-primary": {"n_links": 2, "primary_users": 1, "observe_prices": True},
     "moving-memory": {  # a time-varying channel, late noisy CSI, moving receivers, memory
         "n_links": 3,

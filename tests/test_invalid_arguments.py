@@ -42,6 +42,7 @@ INTERFERENCE_BAD: dict[str, tuple[object, ...]] = {
     "reward": ("rate", None),
     "reward_scope": ("cooperative", None, 1),
     "observe_prices": ("yes", 1, None),
+    "hold_probability": (1.0, -0.1, 1.5, NAN, INF, "0.5", None),
     "topology": ("grid", None, 1),
     "density_per_km2": BAD_POSITIVE,
     "area_m": (0.0, -10.0, NAN, INF, "100", True),

@@ -171,6 +171,7 @@ def test_partial_reset_and_seeding():
         {"processing": "widely_linear", "primary_users": 1},
         {"differentiable": True, "primary_users": 1},
         {"observe_prices": True, "primary_users": 1},
+        {"hold_probability": 0.5, "action_mode": "normalized"},
     ],
     ids=[
         "plain",
@@ -180,6 +181,7 @@ def test_partial_reset_and_seeding():
         "widely-linear-primaries",
         "differentiable",
         "prices",
+        "asynchronous",
     ],
 )
 def test_step_never_reads_tensors_on_the_host(monkeypatch, extra):
@@ -237,6 +239,61 @@ def test_best_response_play_reaches_the_solver_equilibrium():
     for _ in range(40):
         _, _, _, _, infos = venv.step(venv.best_response_actions())
     assert float(infos["exploitability"].max()) < 1e-4 * float(infos["mse"].min())
+
+
+def test_batch_equals_single_envs_with_asynchronous_updates():
+    """Each link's update times are drawn per channel seed, step and link: a batch (with
+    autoresets) equals single envs with the same seeds."""
+    kwargs = {**SMALL, "action_mode": "normalized", "max_cycles": 3, "hold_probability": 0.5}
+    worst, truncated = _compare_with_singles(
+        "semgym/Interference-v0", InterferenceVecEnv, kwargs, 5
+    )
+    assert truncated and max(worst.values()) < 1e-5, worst
+
+
+@pytest.mark.parametrize("action_mode", ["normalized", "precoder"])
+def test_asynchronous_updates_hold_precoders(action_mode):
+    """With ``hold_probability`` p a link keeps its precoder exactly (its action unused) at a
+    fraction p of its steps (within 4 binomial standard deviations over 960 link-steps), and a
+    link that updates plays what it would have played with every link updating."""
+    kw = {**SMALL, "n_links": 3, "action_mode": action_mode, "dtype": "float64"}
+    venv = InterferenceVecEnv(64, **kw, hold_probability=0.3)
+    every = InterferenceVecEnv(64, **kw)
+    for v in (venv, every):
+        v.reset(seed=7)
+    rng = np.random.default_rng(0)
+    held = []
+    for step in range(5):
+        before = venv.batch.state
+        actions = rng.uniform(-1.0, 1.0, venv.action_space.shape).astype(np.float32)
+        venv.step(actions)
+        after = venv.batch.state
+        kept = (after.mode_blocks == before.mode_blocks).flatten(2).all(-1) & (
+            after.power_blocks == before.power_blocks
+        ).flatten(2).all(-1)
+        held.append(kept)
+        if step == 0:  # from the same start, the links that moved match the synchronous env
+            every.step(actions)
+            moved = every.batch.state.where(kept, after)
+            torch.testing.assert_close(moved.covariance_blocks, every.batch.state.covariance_blocks)
+    share = float(torch.stack(held).double().mean())
+    assert abs(share - 0.3) < 4 * (0.3 * 0.7 / 960) ** 0.5, share
+
+
+def test_asynchronous_best_responses_reach_an_equilibrium():
+    """Five links at α = 0.5: played by every link at once, best responses do not settle on
+    most instances within 80 steps; with links updating at random times (hold 0.5) they reach
+    an equilibrium (no link gains by deviating) on most of them."""
+    kw = {**SMALL, "n_links": 5, "alpha": 0.5, "max_cycles": 200, "dtype": "float64"}
+    medians = {}
+    for hold in (0.0, 0.5):
+        venv = InterferenceVecEnv(16, **kw, hold_probability=hold)
+        venv.reset(seed=100)
+        for _ in range(80):
+            _, _, _, _, infos = venv.step(venv.best_response_actions())
+        relative = (infos["exploitability"] / infos["mse"]).amax(-1)
+        medians[hold] = float(relative.median())
+    assert medians[0.0] > 1e-3 and medians[0.5] < 1e-6, medians
 
 
 def _example(name: str):

@@ -34,12 +34,13 @@ from semgym.channels.fading import los_matrices, rician_parts
 from semgym.channels.pathloss import SPEED_OF_LIGHT_M_S, log_distance_gain, wavelength_m
 
 #: Stream tags of the counter-based draws: the fading innovations W_t, the channel
-#: estimation errors, the receivers' headings and the channels a policy samples from what it
-#: knows, so that no two share a draw.
+#: estimation errors, the receivers' headings, the channels a policy samples from what it
+#: knows and the links' asynchronous update times, so that no two share a draw.
 FADING_STREAM = 1
 ESTIMATION_STREAM = 2
 HEADING_STREAM = 3
 SAMPLING_STREAM = 4
+HOLD_STREAM = 5
 
 _MASK64 = (1 << 64) - 1
 

@@ -26,9 +26,11 @@ from semgym._validation import check_positive_int, real_tensor
 from semgym.channels.dynamics import (
     ESTIMATION_STREAM,
     FADING_STREAM,
+    HOLD_STREAM,
     SAMPLING_STREAM,
     FadingParts,
     counter_complex_normal,
+    counter_uniform,
     gauss_markov_posterior,
     gauss_markov_step,
 )
@@ -206,6 +208,8 @@ class InterferenceBatch(_Batch):
         self.inr_scale = 1.0 / (scenario.channel_uses * rows)
         self.observe_prices = bool(getattr(config, "observe_prices", False))
         self.observe_previous = bool(getattr(config, "observe_previous", False))
+        #: the probability that a link keeps its precoder at a step (asynchronous updates)
+        self.hold_probability = float(getattr(config, "hold_probability", 0.0))
         channel = scenario.channel
         #: whether the channel varies over an episode (one block per step)
         self.dynamic = channel.dynamic
@@ -256,6 +260,8 @@ class InterferenceBatch(_Batch):
         self.projected = torch.zeros(
             self.batch_size, self.n_links, dtype=torch.bool, device=self.device
         )
+        #: the seeds of the per-env counter-based draws, (B,) int64
+        self.keys = torch.tensor(self.channel_seeds, dtype=torch.int64, device=self.device)
         if self.dynamic:
             self._start_blocks(where, fresh)
         self.evaluation = self.operator.evaluate(state)
@@ -294,6 +300,7 @@ class InterferenceBatch(_Batch):
         if self.observe_previous:
             self.previous_gains = self.evaluation.response.gains
             self.previous_mui_power = self.evaluation.mui_power
+        previous = self.state
         if self.action_mode == "precoder":
             fbar, self.projected = decode_precoder(
                 actions, self.n_modes, self.budget, complex_=self._complex
@@ -309,11 +316,21 @@ class InterferenceBatch(_Batch):
                 powers, load = core.scale_to_caps(powers, response.costs)
                 self.projected = self.projected | (load > 1.0 + ROUNDING)
             self.state = response.state.with_powers(powers)
+        if self.hold_probability > 0.0:
+            self._hold(previous)
         self.cycles = self.cycles + 1
         if self.dynamic:
             self._play_block()
         else:
             self.evaluation = self.played = self.operator.evaluate(self.state)
+
+    def _hold(self, previous: GameState) -> None:
+        """Asynchronous updates: each link keeps its ``previous`` precoder with probability
+        ``hold_probability`` (a draw per env seed, step and link), its action then unused."""
+        draws = counter_uniform(self.keys, self.cycles, HOLD_STREAM, self.n_links)
+        held = draws.to(self.device) < self.hold_probability  # (B, L)
+        self.state = previous.where(held, self.state)
+        self.projected = self.projected & ~held
 
     # --- time-varying channels -----------------------------------------------------------------
     def _in_game_form(self, channels: Tensor) -> Tensor:
@@ -324,8 +341,6 @@ class InterferenceBatch(_Batch):
         """At a reset: the started episodes' scattered history is their first block's, the
         links observe block 0 (an estimate of it with pilots)."""
         first = fresh.fading.scattered
-        #: the seeds of the per-env counter-based draws, (B,) int64
-        self.keys = torch.tensor(self.channel_seeds, dtype=torch.int64, device=self.device)
         if where is None:
             #: S of blocks t − d … t (t: the block the next action plays on), (d + 1, B, L, L,
             #: N_R, N_T); before the first block, the first

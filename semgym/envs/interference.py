@@ -13,7 +13,7 @@ import gymnasium
 import numpy as np
 import torch
 
-from semgym._validation import check_bool
+from semgym._validation import check_bool, check_positive
 from semgym.envs._base import ParallelStep, SemgymParallelEnv, env_factories
 from semgym.envs.batch import InterferenceBatch, team_scope
 from semgym.envs.codec import precoder_action_size
@@ -40,20 +40,32 @@ class InterferenceEnvConfig(
         observe_previous: every link also observes its gains and INR as observed one step
             earlier (blocks ``previous_log_gain``, ``previous_log_inr``): a memory of one step
             for memoryless policies on a time-varying channel.
+        hold_probability: asynchronous updates: at each step every link's transmitter keeps
+            its precoder with this probability, whatever the link's action, and applies the
+            action otherwise (drawn per env seed, step and link), in [0, 1); 0: every link
+            applies every action.
     """
 
     observe_prices: bool = False
     observe_previous: bool = False
+    hold_probability: float = 0.0
 
     @classmethod
     def from_kwargs(
-        cls, *, observe_prices: bool = False, observe_previous: bool = False, **kwargs: Any
+        cls,
+        *,
+        observe_prices: bool = False,
+        observe_previous: bool = False,
+        hold_probability: float = 0.0,
+        **kwargs: Any,
     ) -> InterferenceEnvConfig:
-        """:meth:`EnvConfig.from_kwargs`, ``observe_prices`` and ``observe_previous``."""
+        """:meth:`EnvConfig.from_kwargs`, ``observe_prices``, ``observe_previous`` and
+        ``hold_probability``."""
         return dataclasses.replace(
             super().from_kwargs(**kwargs),
             observe_prices=observe_prices,
             observe_previous=observe_previous,
+            hold_probability=hold_probability,
         )
 
     def __post_init__(self) -> None:
@@ -64,6 +76,10 @@ class InterferenceEnvConfig(
         object.__setattr__(
             self, "observe_previous", check_bool("observe_previous", self.observe_previous)
         )
+        hold = check_positive("hold_probability", self.hold_probability, allow_zero=True)
+        if hold >= 1.0:
+            raise ValueError(f"hold_probability must be in [0, 1), got {self.hold_probability!r}")
+        object.__setattr__(self, "hold_probability", hold)
         scenario = self.scenario
         check_dynamic_range(scenario.channel.strongest_snr_db(), self.dtype, "snr_db, tx_power_w")
         if scenario.enforce_caps and scenario.n_primaries and self.action_mode == "precoder":
@@ -268,6 +284,11 @@ class InterferenceEnv(SemgymParallelEnv):
     - ``observe_previous=False``: True adds the blocks ``previous_log_gain`` and
       ``previous_log_inr``, the link's gains and INR as it observed them one step earlier (a
       memory of one step on a time-varying channel).
+    - ``hold_probability=0.0``: asynchronous updates, like sticky actions: at each step every
+      link's transmitter keeps its precoder with this probability (drawn per channel seed,
+      step and link) and applies its action otherwise. Links that update one at a time reach
+      the equilibrium where simultaneous updates may not settle (the cooperation section of
+      the interference env's page).
     - ``primary_users=0``: licensed primary links (not agents; placed by
       :meth:`semgym.scenarios.PrimaryUsers.on_line`);
       ``interference_cap=0.1``: each primary's cap I_max as a fraction of the interference it

@@ -125,8 +125,10 @@ class PricedBestResponse(_PowerPolicy):
     every move, and γ = 1 makes simultaneous movers overshoot). With every price at zero and
     γ = 1 it is :class:`BestResponse`; played by every link it is the pricing dynamics
     (``best_response_dynamics(pricing=True)``), whose fixed points are stationary points of the
-    network's mean NMSE over the powers on the best-response modes, not Nash equilibria. Not
-    with primary users (their caps and these prices together are not solved here).
+    network's mean NMSE over the powers on the best-response modes, not Nash equilibria. Where
+    many links interfere strongly, links moving at once need not settle there; in an env with
+    asynchronous updates (``hold_probability``) they do. Not with primary users (their caps
+    and these prices together are not solved here).
     """
 
     reads = INTERFERENCE_OBSERVATION.name

@@ -120,10 +120,13 @@ class GameState:
         )
 
     def where(self, keep: Tensor, other: GameState, *, dim: int = 0) -> GameState:
-        """This state where ``keep`` (a (B,) mask over games, or with ``dim=1`` an (L,) mask
-        over links), else ``other``."""
+        """This state where ``keep`` (a (B,) mask over games, with ``dim=1`` an (L,) mask over
+        links, or a (B, L) mask over every game's links), else ``other``."""
         shape = [1] * self.rank.dim()
-        shape[dim] = -1
+        if keep.dim() == 2:
+            shape[:2] = keep.shape
+        else:
+            shape[dim] = -1
         k = keep.view(shape)
         return GameState(
             self.structure,
