@@ -13,7 +13,12 @@ by statistics of a warm-up under random actions on training seeds; Adam, gradien
 Budget: 2,000,000 link decisions (64 envs × L links, 10-step episodes on training seeds), under
 15 minutes on 2 CPU cores.
 
-    python baselines/l2o_shared.py --preset close-interferers [--prices] [--seed 0] [--ship]
+With ``--hold p`` the links update asynchronously (each step every transmitter keeps its
+precoder with probability p): a kept precoder is a constant of the step, so a link's action is
+credited only at the steps it is applied.
+
+    python baselines/l2o_shared.py --preset close-interferers [--prices] [--hold 0.5] [--seed 0]
+        [--ship]
 """
 
 from __future__ import annotations
@@ -76,9 +81,18 @@ def export(net: nn.Sequential, loc: torch.Tensor, scale: torch.Tensor) -> Actor:
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser(__doc__.splitlines()[0], budget=2_000_000, presets=PRESETS)
     p.add_argument("--prices", action="store_true", help="observe the announced prices")
+    p.add_argument(
+        "--hold",
+        type=float,
+        default=0.0,
+        help="asynchronous updates: the env's hold_probability (0: every link every step)",
+    )
     args = parse(p, argv)
-    options = {"reward_scope": "team", **({"observe_prices": True} if args.prices else {})}
+    options: dict = {"reward_scope": "team", **({"observe_prices": True} if args.prices else {})}
     algorithm = "l2o-shared-prices" if args.prices else "l2o-shared"
+    if args.hold:
+        options["hold_probability"] = args.hold
+        algorithm += "-async"
     run = Run(algorithm, "l2o_shared.py", "link", args, options=options)
     hp = {**HYPERPARAMETERS, **(SMOKE if args.smoke else {})}
     num_envs = hp["num_envs"]

@@ -401,6 +401,29 @@ def test_differentiable_rewards_match_finite_differences(action_mode, extra) -> 
         assert float(gradient[index]) == pytest.approx(float(numeric), rel=1e-5, abs=1e-9)
 
 
+def test_differentiable_steps_with_asynchronous_updates() -> None:
+    """With asynchronous updates a kept precoder is a constant of the step: a training loop
+    back-propagates every step's rewards (no graph reaches back into an earlier step), the
+    actions of the links that kept their precoders get no gradient and the others' do."""
+    kw = {**SMALL, "n_links": 3, "dtype": "float64", "hold_probability": 0.5}
+    venv = InterferenceVecEnv(8, differentiable=True, **kw)
+    venv.reset(seed=3)
+    gen = torch.Generator().manual_seed(1)
+    held_links = moved_links = 0
+    for _ in range(4):
+        actions = torch.rand(venv.action_space.shape, generator=gen, dtype=torch.float64)
+        actions = (actions * 1.6 - 0.8).requires_grad_(True)
+        before = venv.batch.state.power_blocks.detach()
+        _, rewards, *_ = venv.step(actions)
+        rewards.sum().backward()
+        after = venv.batch.state.power_blocks.detach()
+        held = (after == before).flatten(2).all(-1)  # (B, L)
+        gradient = actions.grad.view(8, 3, -1).abs().sum(-1)
+        assert (gradient[held] == 0).all() and (gradient[~held] > 0).all()
+        held_links, moved_links = held_links + int(held.sum()), moved_links + int((~held).sum())
+    assert held_links > 0 and moved_links > 0
+
+
 def test_the_default_step_records_no_graph() -> None:
     venv = InterferenceVecEnv(2, **SMALL)
     venv.reset(seed=0)

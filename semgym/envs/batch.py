@@ -326,10 +326,17 @@ class InterferenceBatch(_Batch):
 
     def _hold(self, previous: GameState) -> None:
         """Asynchronous updates: each link keeps its ``previous`` precoder with probability
-        ``hold_probability`` (a draw per env seed, step and link), its action then unused."""
+        ``hold_probability`` (a draw per env seed, step and link), its action then unused (a
+        kept precoder is a constant of the step: no autograd graph reaches back through it)."""
         draws = counter_uniform(self.keys, self.cycles, HOLD_STREAM, self.n_links)
         held = draws.to(self.device) < self.hold_probability  # (B, L)
-        self.state = previous.where(held, self.state)
+        kept = GameState(
+            previous.structure,
+            previous.mode_blocks.detach(),
+            previous.power_blocks.detach(),
+            previous.rank,
+        )
+        self.state = kept.where(held, self.state)
         self.projected = self.projected & ~held
 
     # --- time-varying channels -----------------------------------------------------------------
