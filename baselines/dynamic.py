@@ -183,14 +183,15 @@ def headroom(rows: list[dict[str, Any]]) -> str:
         csi = f"{channel.csi_delay} late" + (
             "" if channel.pilot_snr_db is None else f", {channel.pilot_snr_db:g} dB pilots"
         )
-        learned = [r for p, r in of.items() if p not in REFERENCES and p != SAMPLED]
+        learned = [r for p, r in of.items() if p not in HEADROOM_COLUMNS]
         best = "–"
         if learned:
             top = min(learned, key=lambda r: r["nmse"])
             best = f"{top['nmse']:.4f} ({_gap(top, False)}, `{top['policy'].split('/')[0]}`)"
         cells = [f"{of[p]['nmse']:.4f}" for p in HEADROOM_COLUMNS]
-        if _gap(of[SAMPLED], False) != "–":  # its share of the gap, paired on its seeds
-            cells[HEADROOM_COLUMNS.index(SAMPLED)] += f" ({_gap(of[SAMPLED], False)})"
+        sampled_gap = _gap(of[SAMPLED], False)  # its share of the gap, paired on its seeds
+        if sampled_gap != "–":
+            cells[HEADROOM_COLUMNS.index(SAMPLED)] += f" ({sampled_gap})"
         lines.append(
             f"| {name} | {channel.fading_correlation:.3f} | {csi} | "
             + " | ".join(cells)

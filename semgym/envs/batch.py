@@ -529,13 +529,12 @@ class InterferenceBatch(_Batch):
                 self.keys, self.cycles, SAMPLING_STREAM, (2, draws, *mean.shape[1:])
             ).to(mean.dtype)
             spread = variance.sqrt().to(mean.real.dtype)[:, None, :, :, None, None]
-            games = [
+            search, check = (
                 self.true_game.select(index).with_channels(
                     self._in_game_form((mean.unsqueeze(1) + noise[:, half] * spread).flatten(0, 1))
                 )
                 for half in range(2)
-            ]
-            search, check = games
+            )
         powers = sampled_robust_powers(
             search, self.state, response, draws, validation=check, iterations=iterations
         )

@@ -41,16 +41,8 @@ class GameState:
     def with_link(self, other: GameState, link: int) -> GameState:
         """This state with link ``link``'s precoder replaced by ``other``'s (a unilateral
         deviation; the same structure and shapes)."""
-        fields = []
-        for mine, theirs in zip(
-            (self.mode_blocks, self.power_blocks, self.rank),
-            (other.mode_blocks, other.power_blocks, other.rank),
-            strict=True,
-        ):
-            mixed = mine.clone()
-            mixed[:, link] = theirs[:, link]
-            fields.append(mixed)
-        return GameState(self.structure, *fields)
+        links = torch.arange(self.rank.shape[1], device=self.rank.device)
+        return other.where(links == link, self, dim=1)
 
     @property
     def factors(self) -> Tensor:
